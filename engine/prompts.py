@@ -1,0 +1,73 @@
+"""The prompt catalog: prompts graded easy / medium / hard / impossible, shipped and user-extensible."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from engine.catalog import user_config_dir
+from engine.errors import InvalidInput, StorageError
+
+LEVELS = ("easy", "medium", "hard", "impossible")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    level: str
+    text: str
+
+
+def user_prompts_path() -> Path:
+    return user_config_dir() / "prompts.toml"
+
+
+def _parse(text: str, source: str) -> list[Prompt]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise StorageError(f"{source}: not valid TOML: {error}") from error
+    prompts = []
+    for index, raw in enumerate(data.get("prompt", []), start=1):
+        if not {"id", "level", "text"} <= raw.keys():
+            raise StorageError(f"{source}: prompt #{index} needs id, level and text")
+        if raw["level"] not in LEVELS:
+            raise StorageError(f"{source}: prompt {raw['id']!r} has level {raw['level']!r}; use one of {LEVELS}")
+        prompts.append(Prompt(raw["id"], raw["level"], validate_prompt_text(raw["text"])))
+    return prompts
+
+
+def load_prompts(user_file: Path | None = None) -> list[Prompt]:
+    """Shipped prompts in level order, then the user's (a user prompt with a shipped id replaces it)."""
+    shipped = resources.files("engine").joinpath("prompts.toml").read_text(encoding="utf-8")
+    prompts = {prompt.id: prompt for prompt in _parse(shipped, "engine/prompts.toml")}
+    path = user_file if user_file is not None else user_prompts_path()
+    if path.is_file():
+        prompts |= {prompt.id: prompt for prompt in _parse(path.read_text(encoding="utf-8"), str(path))}
+    return sorted(prompts.values(), key=lambda prompt: LEVELS.index(prompt.level))
+
+
+def find_prompt(prompt_id: str, prompts: list[Prompt]) -> Prompt:
+    for prompt in prompts:
+        if prompt.id == prompt_id:
+            return prompt
+    raise InvalidInput(f"unknown prompt id {prompt_id!r}; choose one of: {', '.join(p.id for p in prompts)}")
+
+
+def validate_prompt_text(text: str) -> str:
+    """The prompt with outer whitespace removed; an empty one is refused."""
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise InvalidInput("the prompt is empty; give some text to draw")
+    return cleaned
+
+
+def prompt_for_text(text: str, prompts: list[Prompt]) -> Prompt:
+    """The catalog prompt with this text, or a typed one (level "custom")."""
+    cleaned = validate_prompt_text(text)
+    for prompt in prompts:
+        if prompt.text == cleaned:
+            return prompt
+    return Prompt("custom", "custom", cleaned)

@@ -1,0 +1,43 @@
+"""The embedded offline default: a sketch painter, a sketch reader and MiniLM, with no key and no network."""
+
+from __future__ import annotations
+
+from engine.catalog import ModelEntry
+from engine.errors import ModelUnavailable
+from engine.protocols import Availability, Model
+
+
+class OfflineProvider:
+    """Builds the offline models; always available (everything they need ships with the package)."""
+
+    def availability(self, entry: ModelEntry) -> Availability:
+        if entry.ref not in _BUILDERS:
+            return Availability(False, f"the offline provider has no model {entry.ref!r}")
+        return Availability(True)
+
+    def create(self, entry: ModelEntry) -> Model:
+        builder = _BUILDERS.get(entry.ref)
+        if builder is None:
+            raise ModelUnavailable(f"the offline provider has no model {entry.ref!r}")
+        return builder(entry.id)
+
+
+def _painter(model_id: str) -> Model:
+    from engine.providers.offline.painter import SketchPainter
+
+    return SketchPainter(model_id)
+
+
+def _reader(model_id: str) -> Model:
+    from engine.providers.offline.reader import SketchReader
+
+    return SketchReader(model_id)
+
+
+def _minilm(model_id: str) -> Model:
+    from engine.providers.offline.minilm import MiniLMEmbedder
+
+    return MiniLMEmbedder(model_id)
+
+
+_BUILDERS = {"sketch-painter": _painter, "sketch-reader": _reader, "all-MiniLM-L6-v2-int8": _minilm}

