@@ -151,7 +151,9 @@ def check_run_meta(meta: dict[str, Any], path: Path) -> None:
     if meta.get("format") != FORMAT:
         raise StorageError(f"{path}: not an aitelephone run (format is {meta.get('format')!r})")
     if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
-        raise StorageError(f"{path}: run format version {meta.get('version')!r}; this aitelephone reads up to {VERSION}")
+        raise StorageError(
+            f"{path}: run format version {meta.get('version')!r}; this aitelephone reads up to {VERSION}"
+        )
 
 
 def load_journal(path: Path) -> list[Turn]:
@@ -168,7 +170,7 @@ def load_journal(path: Path) -> list[Turn]:
             data = json.loads(line)
         except json.JSONDecodeError as error:
             raise StorageError(f"{path}:{number}: not valid JSON ({error.msg})") from error
-        if not isinstance(data, dict) or not _TURN_KEYS <= data.keys():
+        if not isinstance(data, dict) or not data.keys() >= _TURN_KEYS:
             raise StorageError(f"{path}:{number}: a turn needs {', '.join(sorted(_TURN_KEYS))}")
         if data["step"] != len(turns) + 1:
             raise StorageError(f"{path}:{number}: step {data['step']} where step {len(turns) + 1} was expected")

@@ -112,8 +112,11 @@ def _layout(scene: Scene, rng: random.Random) -> list[Placement]:
         height = int(min(thing.glyph.size[1] * scale, 0.9) * CANVAS)
         anchor = anchors.get(thing.target) if thing.target is not None else None
         centre_x, bottom, depth = _place(thing, scene, horizon, anchor, slots.get(index), width, height, rng)
-        for copy in range(min(thing.count, 6)):
-            offset = (copy - (min(thing.count, 6) - 1) / 2) * width * 1.15
+        copies = min(thing.count, 6)
+        span = (copies - 1) * width * 1.15 + width  # the whole group moves to fit, rather than piling up at an edge
+        centre_x = float(np.clip(centre_x, span / 2 + 2, max(CANVAS - span / 2 - 2, span / 2 + 2)))
+        for copy in range(copies):
+            offset = (copy - (copies - 1) / 2) * width * 1.15
             x0 = int(np.clip(centre_x + offset - width / 2, 2, CANVAS - width - 2))
             y0 = int(np.clip(bottom - height, 2, CANVAS - height - 2))
             placement = Placement(thing, x0, y0, width, height, depth + copy * 1e-4, rng.random() < 0.5)

@@ -59,7 +59,8 @@ class Region:
 class Reference:
     label: str
     features: np.ndarray
-    area: float
+    area: float  # fraction of the picture
+    scale: float  # the size it was drawn at, against the glyph's usual size
 
 
 def load_pixels(image: Path | Image.Image) -> np.ndarray:
@@ -120,7 +121,7 @@ def _regions(pixels: np.ndarray) -> tuple[list[tuple[np.ndarray, tuple[slice, sl
     labels, count, outline, background = segment(pixels)
     areas = np.bincount(labels.ravel(), minlength=count + 1)
     found = []
-    specks = 0
+    specks = 0  # regions too small to be things: stars, if there are many
     for number, box in enumerate(ndimage.find_objects(labels), start=1):
         if box is None:
             continue
@@ -160,17 +161,22 @@ class ShapeMemory:
                     if not regions:
                         continue
                     shape = max(regions, key=lambda r: r[0].sum())[0]
-                    references.append(Reference(glyph.name, silhouette_features(shape),
-                                                shape.sum() / (CANVAS * CANVAS) / scale**2))
+                    references.append(Reference(glyph.name, silhouette_features(shape), shape.sum() / (CANVAS * CANVAS),
+                                                scale))
         self.references = references
         self.matrix = np.stack([reference.features for reference in references])
+        self.areas = np.array([reference.area for reference in references])
         self.usual_area = {
-            name: float(np.mean([r.area for r in references if r.label == name])) for name in {r.label for r in references}
+            name: float(np.mean([r.area / r.scale**2 for r in references if r.label == name]))
+            for name in {r.label for r in references}
         }
 
     def classify(self, shape: np.ndarray) -> tuple[str, float]:
-        """The nearest known shape's label and its distance."""
+        """The nearest known shape's label and its distance; things far from their usual size count as
+        further away (a big circle in the sky is more likely a planet than a ball)."""
+        area = shape.sum() / (SIDE * SIDE)
         distances = np.linalg.norm(self.matrix - silhouette_features(shape), axis=1)
+        distances += SIZE_WEIGHT * np.abs(np.log(area / self.areas))
         best = int(distances.argmin())
         return self.references[best].label, float(distances[best])
 
@@ -194,7 +200,8 @@ def shape_memory() -> ShapeMemory:
     return _memory
 
 
-KNOWN_SHAPE_DISTANCE = 1.6
+KNOWN_SHAPE_DISTANCE = 1.8
+SIZE_WEIGHT = 0.15
 # Plain backgrounds the training pictures are drawn on; each glyph gets the one it stands out from most.
 REFERENCE_BACKDROPS = ((236, 234, 226), (70, 110, 170), (60, 140, 60))
 

@@ -48,6 +48,7 @@ POSITIONS = (
     (("middle",), "center"), (("sky",), "sky"), (("background",), "background"),
     (("foreground",), "foreground"), (("top",), "top"),
 )
+POSITION_LEADS = {"on", "in", "at", "to", "towards", "the", "a", "an"}
 # Words that may stand between a thing and its relation: "an apple sitting on", "a bird is perched on".
 RELATION_FILLERS = {
     "is", "are", "sits", "sitting", "perched", "standing", "stands", "lying", "lies", "resting", "rests",
@@ -183,10 +184,13 @@ def _attach_relations_and_positions(tokens: list[str], mentions: list[tuple[int,
         while cursor < end:
             if tokens[cursor] in (".", ";"):
                 break
-            position = _match(tokens, cursor + (tokens[cursor] in ("the", "a")), POSITIONS)
+            lead = cursor
+            while lead < end and lead - cursor < 2 and tokens[lead] in POSITION_LEADS:
+                lead += 1  # "on the left", "in the upper right"
+            position = _match(tokens, lead, POSITIONS)
             if position and not thing.position:
                 thing.position = position[0]
-                cursor += position[1] + 1
+                cursor = lead + position[1]
                 continue
             relation = _match(tokens, cursor, RELATIONS)
             fillers_only = all(word in RELATION_FILLERS for word in tokens[index + 1:cursor])

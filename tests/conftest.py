@@ -1,0 +1,30 @@
+"""Shared fixtures: the real offline models, built once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import Catalog, EmbeddingCache, TelephoneLine, build_line
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path, monkeypatch):
+    """Tests never read the developer's own catalog or prompt files."""
+    monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return Catalog.load()
+
+
+@pytest.fixture(scope="session")
+def offline_line(catalog) -> TelephoneLine:
+    return build_line(catalog, "sketch-painter", "sketch-reader", "minilm")
+
+
+@pytest.fixture
+def fresh_line(offline_line) -> TelephoneLine:
+    """The offline models with an empty embedding cache, so each test sees its own embedder calls."""
+    return TelephoneLine(offline_line.t2i, offline_line.i2t, offline_line.embedder,
+                         EmbeddingCache(offline_line.embedder))

@@ -1,0 +1,80 @@
+"""Real offline games, end to end: the journal, the images, the distances, the events."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from engine import RunStore, TelephoneLine, load_prompts, load_run
+from engine.events import CaptionReady, DistancesReady, GameFinished, GameStarted, ImageReady, TurnStarted
+from tests.recording import Recording
+
+
+def test_ten_turn_game_is_journaled_with_images_and_distances(tmp_path, fresh_line):
+    prompt = load_prompts()[0]
+    store = RunStore.open(tmp_path / "run", {"kind": "game"})
+    events = list(fresh_line.play(prompt, 10, store, seed=7))
+
+    assert isinstance(events[0], GameStarted) and events[0].first_step == 1
+    assert events[-1] == GameFinished(events[0].conversation_id, "finished", "", 10)
+    kinds = [type(event) for event in events if type(event) in (TurnStarted, ImageReady, CaptionReady, DistancesReady)]
+    assert kinds == [TurnStarted, ImageReady, CaptionReady, DistancesReady] * 10
+
+    folder = tmp_path / "run" / "conversations" / events[0].conversation_id
+    lines = (folder / "journal.jsonl").read_text().splitlines()
+    assert len(lines) == 10
+    turns = [json.loads(line) for line in lines]
+    assert [turn["step"] for turn in turns] == list(range(1, 11))
+    assert turns[0]["text"] == prompt.text
+    for previous, turn in zip(turns, turns[1:], strict=False):
+        assert turn["text"] == previous["caption"], "each turn draws the caption before it"
+    for turn in turns:
+        with Image.open(folder / turn["image"]) as image:
+            image.verify()
+        with Image.open(folder / turn["image"]) as image:
+            assert image.size == (512, 512)
+        assert turn["caption"].strip()
+        assert 0.0 <= turn["distance_to_prompt"] <= 2.0
+        assert 0.0 <= turn["distance_to_previous"] <= 2.0
+        assert turn["t2i"] == "sketch-painter" and turn["i2t"] == "sketch-reader" and turn["embedder"] == "minilm"
+        assert turn["t2i_seconds"] > 0 and turn["i2t_seconds"] > 0
+    assert turns[0]["distance_to_previous"] == turns[0]["distance_to_prompt"]
+    info = json.loads((folder / "conversation.json").read_text())
+    assert info["status"] == "finished" and info["turns"] == 10
+
+    run = load_run(tmp_path / "run")
+    assert [t.caption for t in run.conversations[0].turns] == [t["caption"] for t in turns]
+
+
+def test_prompt_is_embedded_once_per_game(tmp_path, offline_line):
+    embedder = Recording(offline_line.embedder)
+    line = TelephoneLine(offline_line.t2i, offline_line.i2t, embedder)
+    prompt = load_prompts()[1]
+    list(line.play(prompt, 4, RunStore.open(tmp_path / "run", {}), seed=1))
+    embedded = [texts[0] for name, texts in embedder.calls if name == "embed_texts"]
+    assert embedded.count(prompt.text) == 1
+
+
+def test_same_seed_replays_the_same_game(tmp_path, fresh_line):
+    prompt = load_prompts()[3]
+    captions = []
+    for name in ("a", "b"):
+        events = fresh_line.play(prompt, 3, RunStore.open(tmp_path / name, {}), seed=5)
+        captions.append([e.turn.caption for e in events if isinstance(e, DistancesReady)])
+    assert captions[0] == captions[1]
+
+
+def test_drift_grows_from_first_to_last_step_across_the_catalog(tmp_path, fresh_line):
+    prompts = load_prompts()
+    assert len(prompts) == 10
+    first, last = [], []
+    for prompt in prompts:
+        store = RunStore.open(tmp_path / prompt.id, {})
+        distances = [e.turn.distance_to_prompt for e in fresh_line.play(prompt, 10, store, seed=0)
+                     if isinstance(e, DistancesReady)]
+        assert len(distances) == 10
+        first.append(distances[0])
+        last.append(distances[-1])
+    assert np.mean(last) > np.mean(first)

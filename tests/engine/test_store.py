@@ -1,0 +1,96 @@
+"""The run folder format: round trips, validation with file and line, resume without repeated calls."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine import InvalidInput, RunStore, StorageError, TelephoneLine, load_prompts, load_run
+from engine.events import DistancesReady, GameStarted
+from engine.store import FORMAT, VERSION, conversation_id, load_journal
+from tests.recording import Recording
+
+
+def test_conversation_id_is_a_stable_hash_of_the_game():
+    first = conversation_id("sketch-painter", "sketch-reader", "A red apple.", 10)
+    assert first == conversation_id("sketch-painter", "sketch-reader", "A red apple.", 10)
+    assert len(first) == 12
+    assert first != conversation_id("sketch-painter", "sketch-reader", "A red apple.", 9)
+    assert first != conversation_id("sketch-reader", "sketch-painter", "A red apple.", 10)
+
+
+def test_run_json_records_format_version_and_settings(tmp_path):
+    RunStore.open(tmp_path / "run", {"settings": {"turns": 3}})
+    meta = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert meta["format"] == FORMAT and meta["version"] == VERSION
+    assert meta["settings"] == {"turns": 3} and meta["created"]
+
+
+def test_store_round_trips_a_played_game(tmp_path, fresh_line):
+    prompt = load_prompts()[2]
+    played = [e.turn for e in fresh_line.play(prompt, 3, RunStore.open(tmp_path / "run", {}), seed=2)
+              if isinstance(e, DistancesReady)]
+    run = load_run(tmp_path / "run")
+    assert run.problems == []
+    (conversation,) = run.conversations
+    assert conversation.turns == played
+    assert conversation.info.prompt == prompt.text and conversation.info.level == prompt.level
+    assert all(conversation.image_path(turn).is_file() for turn in conversation.turns)
+
+
+def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("x")
+    with pytest.raises(InvalidInput, match="not a run folder"):
+        RunStore.open(tmp_path / "notes", {})
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "run.json").write_text(json.dumps({"format": "something-else", "version": 1}))
+    with pytest.raises(StorageError, match="not an aitelephone run"):
+        RunStore.open(tmp_path / "other", {})
+
+
+def test_bad_journal_line_is_reported_with_path_and_line(tmp_path, fresh_line):
+    prompt = load_prompts()[0]
+    list(fresh_line.play(prompt, 3, RunStore.open(tmp_path / "run", {}), seed=0))
+    list(fresh_line.play(load_prompts()[1], 2, RunStore.open(tmp_path / "run", {}), seed=0))
+    journal = tmp_path / "run" / "conversations" / conversation_id("sketch-painter", "sketch-reader",
+                                                                   prompt.text, 3) / "journal.jsonl"
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join([lines[0], '{"step": 2, "text": "cut off', lines[2]]) + "\n")
+
+    with pytest.raises(StorageError, match=rf"{journal}:2: not valid JSON"):
+        load_journal(journal)
+    run = load_run(tmp_path / "run")
+    assert len(run.conversations) == 1, "the other conversation still loads"
+    assert run.problems == [f"{journal}:2: not valid JSON (Unterminated string starting at)"]
+
+
+def test_out_of_order_steps_are_refused(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    turn = {"step": 1, "text": "t", "t2i": "a", "i2t": "b", "embedder": "c"}
+    journal.write_text(json.dumps(turn) + "\n" + json.dumps({**turn, "step": 3}) + "\n")
+    with pytest.raises(StorageError, match=r"journal.jsonl:2: step 3 where step 2 was expected"):
+        load_journal(journal)
+
+
+def test_unfinished_game_resumes_where_it_stopped_without_repeating_calls(tmp_path, offline_line):
+    prompt = load_prompts()[4]
+    store = RunStore.open(tmp_path / "run", {})
+    stopped = offline_line.play(prompt, 5, store, seed=3)
+    for event in stopped:
+        if isinstance(event, DistancesReady) and event.turn.step == 2:
+            break
+    stopped.close()  # the process is gone after turn 2: turns 1-2 are on disk, nothing else
+
+    painter = Recording(offline_line.t2i)
+    reader = Recording(offline_line.i2t)
+    resumed = list(TelephoneLine(painter, reader, offline_line.embedder).play(prompt, 5, store, seed=3))
+    assert isinstance(resumed[0], GameStarted) and resumed[0].first_step == 3
+    assert painter.count("generate") == 3 and reader.count("describe") == 3
+    steps = [turn.step for turn in load_run(tmp_path / "run").conversations[0].turns]
+    assert steps == [1, 2, 3, 4, 5]
+
+    uninterrupted = [e.turn.caption for e in offline_line.play(prompt, 5, RunStore.open(tmp_path / "again", {}),
+                                                                seed=3) if isinstance(e, DistancesReady)]
+    assert [t.caption for t in load_run(tmp_path / "run").conversations[0].turns] == uninterrupted
