@@ -107,8 +107,8 @@ class TelephoneLine:
             base = Turn(step=step, text=text, t2i=self.t2i.model_id, i2t=self.i2t.model_id,
                         embedder=self.embedder.model_id)
             try:
-                turn, image = yield from self._turn(conversation, store, base, seed, prompt_vector, previous_vector,
-                                                    previous_image)
+                finished = yield from self._turn(conversation, store, base, seed, prompt_vector, previous_vector,
+                                                 previous_image, cancel)
             except ProviderError as error:
                 failed = Turn(**{**base.to_json(), "error": str(error), "refused": isinstance(error, ModelRefused)})
                 store.append_turn(cid, failed)
@@ -118,6 +118,11 @@ class TelephoneLine:
                 yield TurnFailed(cid, failed)
                 yield GameFinished(cid, status, detail, step - 1)
                 return
+            if finished is None:
+                store.finish(conversation, "cancelled", f"cancelled during turn {step}")
+                yield GameFinished(cid, "cancelled", f"cancelled during turn {step}", step - 1)
+                return
+            turn, image = finished
             yield DistancesReady(cid, turn)
             text, previous_image = turn.caption, image
             previous_vector = self.embeddings.text(clean_caption(turn.caption))
@@ -125,7 +130,9 @@ class TelephoneLine:
         yield GameFinished(cid, "finished", "", turns)
 
     def _turn(self, conversation: Conversation, store: RunStore, base: Turn, seed: int,
-              prompt_vector: np.ndarray, previous_vector: np.ndarray, previous_image: Path | None):
+              prompt_vector: np.ndarray, previous_vector: np.ndarray, previous_image: Path | None,
+              cancel: threading.Event | None):
+        """Play one turn; None when ``cancel`` was set while the drawing was being made (nothing journaled)."""
         cid, step = conversation.info.id, base.step
         yield CallStarted(cid, step, "t2i", self.t2i.model_id)
         started = time.perf_counter()
@@ -133,6 +140,8 @@ class TelephoneLine:
         image = store.save_image(cid, step, generated)
         t2i_seconds = time.perf_counter() - started
         yield ImageReady(cid, step, image, t2i_seconds)
+        if cancel is not None and cancel.is_set():
+            return None
 
         yield CallStarted(cid, step, "i2t", self.i2t.model_id)
         started = time.perf_counter()

@@ -1,19 +1,101 @@
-"""`aitelephone-tui`: the Textual app."""
+"""`aitelephone-tui`: pick two models, watch them play telephone, replay saved games."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+
+from engine import Catalog
+from tui.screens.game_screen import GameScreen
+from tui.screens.help_screen import HelpScreen
+from tui.screens.picker_screen import GameSettings, PickerScreen
+from tui.screens.replay_screen import ReplayScreen, RunBrowserScreen, find_conversations
+from tui.widgets.turn_image import IMAGE_MODES
+
+THEMES = ("textual-dark", "textual-light")
+
+
+class TelephoneCommands(Provider):
+    """The app's own commands in the command palette."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        commands = [
+            ("New game", "choose models and a prompt", app.action_new_game),
+            ("Open replay", "browse saved games", app.action_open_runs),
+            ("Switch theme", "toggle light and dark", app.action_switch_theme),
+        ]
+        matcher = self.matcher(query)
+        for name, help_text, callback in commands:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
 class TelephoneApp(App):
     TITLE = "AI Telephone"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {TelephoneCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+t", "switch_theme", "Theme"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("The model picker arrives with the TUI issue. Use `aitelephone play` meanwhile.")
-        yield Footer()
+    def __init__(self, runs_dir: Path = Path("runs"), image_mode: str = "auto", replay: Path | None = None,
+                 clock: Callable[[], float] = time.monotonic, catalog: Catalog | None = None) -> None:
+        super().__init__()
+        self.runs_dir = runs_dir
+        self.image_mode = image_mode
+        self.replay = replay
+        self.clock = clock
+        self.catalog = catalog or Catalog.load()
+
+    def on_mount(self) -> None:
+        self.push_screen(PickerScreen(self.catalog))
+        if self.replay is not None:
+            conversations, _ = find_conversations(self.replay)
+            if len(conversations) == 1:
+                self.push_screen(ReplayScreen(conversations[0]))
+            else:
+                self.push_screen(RunBrowserScreen(self.replay))
+
+    def start_game(self, settings: GameSettings) -> None:
+        self.push_screen(GameScreen(settings))
+
+    def action_new_game(self) -> None:
+        while not isinstance(self.screen, PickerScreen) and len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, PickerScreen):
+            self.pop_screen()
+
+    def action_open_runs(self) -> None:
+        self.push_screen(RunBrowserScreen(self.runs_dir))
+
+    def action_switch_theme(self) -> None:
+        self.theme = THEMES[(THEMES.index(self.theme) + 1) % len(THEMES)] if self.theme in THEMES else THEMES[0]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
 
-def main() -> None:
-    TelephoneApp().run()
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="aitelephone-tui", description="Watch AI models play telephone.")
+    parser.add_argument("--replay", type=Path, help="a run folder (or a folder of runs) to replay")
+    parser.add_argument("--runs", type=Path, default=Path("runs"), help="where games are saved (default runs/)")
+    parser.add_argument("--images", choices=sorted(IMAGE_MODES), default="auto",
+                        help="terminal graphics: auto (Kitty/Sixel/half cells), halfcell or unicode")
+    args = parser.parse_args(argv)
+    if args.replay is not None and not args.replay.exists():
+        parser.error(f"{args.replay} does not exist")
+    TelephoneApp(runs_dir=args.runs, image_mode=args.images, replay=args.replay).run()
+
+
+__all__ = ["TelephoneApp", "main"]

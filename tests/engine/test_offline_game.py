@@ -78,3 +78,21 @@ def test_drift_grows_from_first_to_last_step_across_the_catalog(tmp_path, fresh_
         first.append(distances[0])
         last.append(distances[-1])
     assert np.mean(last) > np.mean(first)
+
+
+def test_cancel_stops_after_the_call_in_flight_and_keeps_finished_turns(tmp_path, offline_line):
+    import threading
+
+    cancel = threading.Event()
+    store = RunStore.open(tmp_path / "run", {})
+    events = []
+    for event in offline_line.play(load_prompts()[0], 10, store, seed=0, cancel=cancel):
+        events.append(event)
+        if isinstance(event, ImageReady) and event.step == 3:
+            cancel.set()  # the user presses Escape while turn 3's drawing is being made
+    assert events[-1].status == "cancelled" and events[-1].turns_played == 2
+    conversation = load_run(tmp_path / "run").conversations[0]
+    assert [turn.step for turn in conversation.turns] == [1, 2]
+    assert conversation.info.status == "cancelled"
+    resumed = list(offline_line.play(load_prompts()[0], 10, store, seed=0))
+    assert resumed[0].first_step == 3 and resumed[-1].status == "finished"

@@ -1,0 +1,54 @@
+"""Driving the app in tests: build it deterministically, wait for games, make saved runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine import RunStore, load_prompts
+from tui.app import TelephoneApp
+from tui.screens.game_screen import GameScreen
+from tui.widgets.conversation_view import ConversationView
+
+
+def make_app(tmp_path: Path, **options) -> TelephoneApp:
+    """The app with half-cell images and a frozen clock, so pictures of it are the same every run."""
+    return TelephoneApp(runs_dir=tmp_path / "runs", image_mode="halfcell", clock=lambda: 0.0, **options)
+
+
+async def wait_until(pilot, condition, seconds: float = 60.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app did not get there in time")
+
+
+async def play_from_picker(pilot, turns: int) -> GameScreen:
+    """From the picker: Tab to the turns box, type the number, Enter; wait for the game to end."""
+    await pilot.press(*["tab"] * 5, "backspace", "backspace", *str(turns), "enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, GameScreen))
+    screen = pilot.app.screen
+    await wait_until(pilot, lambda: not screen.running)
+    return screen
+
+
+async def settle_images(pilot) -> None:
+    """Wait for the image decoding workers to finish, so the picture on screen is final."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def saved_run(tmp_path: Path, line, turns: int = 4, prompt_index: int = 1) -> Path:
+    """A real saved game, with its timestamps pinned so that pictures of it do not change."""
+    folder = tmp_path / "saved"
+    list(line.play(load_prompts()[prompt_index], turns, RunStore.open(folder, {"kind": "game"}), seed=0))
+    for info_file in folder.glob("conversations/*/conversation.json"):
+        info = json.loads(info_file.read_text())
+        info_file.write_text(json.dumps({**info, "created": "2026-01-01T12:00:00+00:00"}))
+    return folder
+
+
+def view(app) -> ConversationView:
+    return app.screen.query_one(ConversationView)

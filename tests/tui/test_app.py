@@ -1,0 +1,134 @@
+"""The app driven with Pilot: play, cancel, replay, refuse what cannot run, help and commands."""
+
+from __future__ import annotations
+
+from textual.widgets import Label, OptionList, Sparkline, Static
+
+from engine import load_run
+from tests.tui.helpers import make_app, play_from_picker, saved_run, view, wait_until
+from tui.screens.game_screen import GameScreen
+from tui.screens.help_screen import HelpScreen
+from tui.screens.picker_screen import PickerScreen
+from tui.screens.replay_screen import ReplayScreen, RunBrowserScreen
+
+
+async def test_enter_plays_the_offline_trio_to_the_end(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert isinstance(app.screen, PickerScreen)
+        screen = await play_from_picker(pilot, 3)
+        shown = view(app)
+        assert [turn.step for turn in shown.turns] == [1, 2, 3]
+        assert len(shown.query("TurnItem")) == 3
+        assert len(shown.query_one(Sparkline).data) == 3
+        assert shown.query_one("#caption", Static).content.plain == shown.turns[-1].caption
+        assert shown.query_one("#drawn", Static).content.plain == shown.turns[-1].text
+        status = screen.query_one("#status", Label).content
+        assert "turn 3/3" in str(status) and "finished" in str(status)
+        (run_folder,) = (tmp_path / "runs").iterdir()
+        assert [t.caption for t in load_run(run_folder).conversations[0].turns] == [t.caption for t in shown.turns]
+
+
+async def test_escape_cancels_mid_game_and_keeps_finished_turns(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press(*["tab"] * 5, "backspace", "backspace", "5", "0", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, GameScreen) and len(view(app).turns) >= 2)
+        screen = app.screen
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.running)
+        assert "stopped" in str(screen.query_one("#status", Label).content)
+        played = len(view(app).turns)
+        assert 2 <= played < 50
+        (run_folder,) = (tmp_path / "runs").iterdir()
+        conversation = load_run(run_folder).conversations[0]
+        assert len(conversation.turns) == played and conversation.info.status == "cancelled"
+        await pilot.press("escape")
+        assert isinstance(app.screen, PickerScreen)
+
+
+async def test_turn_list_scrolls_back_while_the_view_keeps_its_place(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await play_from_picker(pilot, 4)
+        shown = view(app)
+        shown.query_one("#turn-list").focus()
+        await pilot.press("up", "up")
+        assert shown.step == 2
+        assert len(shown.query_one(Sparkline).data) == 2
+        await pilot.press("end")
+        assert shown.step == 4
+
+
+async def test_replay_steps_turn_by_turn(tmp_path, offline_line):
+    folder = saved_run(tmp_path, offline_line, turns=4)
+    app = make_app(tmp_path, replay=folder)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ReplayScreen)
+        shown = view(app)
+        turns = load_run(folder).conversations[0].turns
+        assert shown.step == 1 and len(shown.query_one(Sparkline).data) == 1
+        await pilot.press("right", "right")
+        assert shown.step == 3 and len(shown.query_one(Sparkline).data) == 3
+        assert shown.query_one("#caption", Static).content.plain == turns[2].caption
+        await pilot.press("end")
+        assert shown.step == 4
+        await pilot.press("home")
+        assert shown.step == 1
+        await pilot.press("left")
+        assert shown.step == 1
+        assert "turn 1/4" in str(app.screen.query_one("#status", Label).content)
+
+
+async def test_browser_lists_saved_games_and_opens_one(tmp_path, offline_line):
+    saved_run(tmp_path, offline_line, turns=2, prompt_index=0)
+    saved_run(tmp_path / "other", offline_line, turns=3, prompt_index=2)
+    app = make_app(tmp_path, replay=tmp_path)
+    (tmp_path / "other" / "saved").rename(tmp_path / "saved-2")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, RunBrowserScreen)
+        assert app.screen.query_one("DataTable").row_count == 2
+        await pilot.press("enter")
+        assert isinstance(app.screen, ReplayScreen)
+
+
+async def test_a_model_that_cannot_run_is_shown_disabled_and_cannot_start(tmp_path, monkeypatch):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "models.toml").write_text(
+        '[[model]]\nid = "cloud-painter"\nkind = "t2i"\nprovider = "somewhere"\nref = "x"\nname = "Cloud painter"\n'
+    )
+    monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(config))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        models = app.screen.query_one("#models-t2i", OptionList)
+        option = models.get_option("cloud-painter")
+        assert option.disabled and "not installed" in str(option.prompt)
+        await pilot.press("down", "down")
+        assert models.highlighted_option.id == "sketch-painter", "a disabled model cannot be chosen"
+
+
+async def test_help_and_command_palette(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Open replay")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunBrowserScreen))
+        theme = app.theme
+        await pilot.press("ctrl+t")
+        assert app.theme != theme
+
+
+async def test_bad_turns_are_refused_with_a_reason(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press(*["tab"] * 5, "backspace", "backspace", "0", "enter")
+        assert isinstance(app.screen, PickerScreen)
+        assert "between 1 and 50" in str(app.screen.query_one("#problem", Label).content)

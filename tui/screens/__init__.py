@@ -1,0 +1,1 @@
+"""The app's screens: picker, game, replay browser, replay, help."""

@@ -1,0 +1,139 @@
+"""The game: turns play in a worker thread and arrive here as engine events."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label
+
+from engine import RunStore, TelephoneError, build_line
+from engine.events import (
+    CallStarted,
+    CaptionReady,
+    DistancesReady,
+    GameFinished,
+    GameStarted,
+    ImageReady,
+    TurnFailed,
+    TurnStarted,
+)
+from tui.messages import EngineEvent, GameError
+from tui.screens.picker_screen import GameSettings
+from tui.widgets.conversation_view import ConversationView
+
+CALL_WORDS = {"t2i": "drawing with", "i2t": "describing with", "embed": "measuring with"}
+
+
+class GameScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "stop", "Stop game"),
+        Binding("n", "new_game", "New game"),
+        Binding("end", "latest", "Latest turn"),
+    ]
+    CSS_PATH = "conversation.tcss"
+
+    def __init__(self, settings: GameSettings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.cancel = threading.Event()
+        self.started = 0.0
+        self.stopped_at: float | None = None
+        self.step = 0
+        self.drawing = settings.prompt.text  # the text of the turn in progress
+        self.call = "loading models…"
+        self.outcome = ""
+        self.folder: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label(id="status")
+        yield ConversationView(self.settings.prompt.text, self.settings.embedder, self.app.image_mode)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.settings.t2i} ⇄ {self.settings.i2t}"
+        self.started = self.app.clock()
+        self._refresh_status()
+        self.set_interval(1.0, self._refresh_status)
+        self._play()
+
+    def on_unmount(self) -> None:
+        self.cancel.set()  # leaving or quitting: the worker stops after the call in flight
+
+    @work(thread=True, exit_on_error=False)
+    def _play(self) -> None:
+        settings = self.settings
+        try:
+            line = build_line(self.app.catalog, settings.t2i, settings.i2t, settings.embedder)
+            folder = self.app.runs_dir / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            run_settings = {"turns": settings.turns, "seed": settings.seed}
+            store = RunStore.open(folder, {"kind": "game", "settings": run_settings})
+            self.folder = folder
+            for event in line.play(settings.prompt, settings.turns, store, seed=settings.seed, cancel=self.cancel):
+                self.post_message(EngineEvent(event))
+        except TelephoneError as error:
+            self.post_message(GameError(str(error)))
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        event = message.event
+        view = self.query_one(ConversationView)
+        if isinstance(event, GameStarted):
+            self.call = "starting"
+        elif isinstance(event, TurnStarted):
+            self.step, self.drawing = event.step, event.text
+            view.preview(event.step, event.text, None, None)
+        elif isinstance(event, CallStarted):
+            self.call = f"{CALL_WORDS[event.role]} {event.model_id}…"
+        elif isinstance(event, ImageReady):
+            view.preview(event.step, self.drawing, event.image, None)
+        elif isinstance(event, CaptionReady):
+            self.call = "measuring drift…"
+        elif isinstance(event, DistancesReady | TurnFailed):
+            view.add_turn(event.turn, self.folder / "conversations" / event.conversation_id)
+        elif isinstance(event, GameFinished):
+            self.stopped_at = self.app.clock()
+            self.outcome = {"finished": "finished", "cancelled": "stopped"}.get(event.status, event.detail)
+            self.call = ""
+            if event.status in ("refused", "failed"):
+                self.notify(event.detail, title="Game ended", severity="error")
+        self._refresh_status()
+
+    def on_game_error(self, message: GameError) -> None:
+        self.stopped_at = self.app.clock()
+        self.outcome = message.message
+        self.call = ""
+        self._refresh_status()
+        self.notify(message.message, title="Cannot play", severity="error")
+
+    def _refresh_status(self) -> None:
+        elapsed = (self.stopped_at or self.app.clock()) - self.started
+        minutes, seconds = divmod(int(elapsed), 60)
+        parts = [f"turn {self.step}/{self.settings.turns}", f"{minutes}:{seconds:02d}"]
+        parts.append(self.outcome or self.call)
+        self.query_one("#status", Label).update("  ·  ".join(part for part in parts if part))
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None
+
+    def action_stop(self) -> None:
+        if self.running:
+            self.cancel.set()
+            self.call = "stopping after the call in flight…"
+            self._refresh_status()
+        else:
+            self.app.pop_screen()
+
+    def action_new_game(self) -> None:
+        self.cancel.set()
+        self.app.pop_screen()
+
+    def action_latest(self) -> None:
+        view = self.query_one(ConversationView)
+        view.select(len(view.turns))

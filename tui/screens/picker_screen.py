@@ -1,0 +1,133 @@
+"""The first screen: choose the two models, the embedder, a prompt and the number of turns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from engine import DEFAULT_MODELS, LEVELS, Catalog, InvalidInput, Prompt, load_prompts, prompt_for_text
+from engine.catalog import KIND_NAMES, Kind
+
+MAX_TURNS = 50
+
+
+@dataclass(frozen=True)
+class GameSettings:
+    t2i: str
+    i2t: str
+    embedder: str
+    prompt: Prompt
+    turns: int
+    seed: int = 0
+
+
+class ModelList(OptionList):
+    """The catalog's models of one kind; unavailable ones are listed, disabled, with the reason."""
+
+    def __init__(self, catalog: Catalog, kind: Kind) -> None:
+        options = []
+        for entry in catalog.entries(kind):
+            status = catalog.availability(entry)
+            label = Text(entry.name)
+            if not status.ok:
+                label = Text.assemble((entry.name, "dim"), (f"  ({status.reason})", "red"))
+            options.append(Option(label, id=entry.id, disabled=not status.ok))
+        super().__init__(*options, id=f"models-{kind}")
+        self.border_title = KIND_NAMES[kind]
+        self.kind = kind
+
+    def on_mount(self) -> None:
+        self.highlighted = self.get_option_index(DEFAULT_MODELS[self.kind])
+
+    @property
+    def chosen(self) -> str | None:
+        return self.highlighted_option.id if self.highlighted_option is not None else None
+
+
+class PromptList(OptionList):
+    """Catalog prompts grouped by level (the level headings cannot be chosen)."""
+
+    def __init__(self, prompts: list[Prompt]) -> None:
+        self.prompts = {prompt.id: prompt for prompt in prompts}
+        options: list[Option] = []
+        for level in LEVELS:
+            options.append(Option(Text(level.upper(), style="bold"), id=f"level-{level}", disabled=True))
+            options += [Option(f"  {p.text}", id=p.id) for p in prompts if p.level == level]
+        super().__init__(*options, id="prompts")
+        self.border_title = "Prompt"
+
+    def on_mount(self) -> None:
+        self.highlighted = 1
+
+    @property
+    def chosen(self) -> Prompt | None:
+        option = self.highlighted_option
+        return self.prompts.get(option.id) if option is not None else None
+
+
+class PickerScreen(Screen):
+    """Arrows choose, Tab moves between lists, Enter starts the game."""
+
+    BINDINGS = [("ctrl+s", "start", "Start game"), ("ctrl+r", "app.open_runs", "Replays")]
+    CSS_PATH = "picker_screen.tcss"
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.prompts = load_prompts()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="model-row"):
+            for kind in ("t2i", "i2t", "embed"):
+                yield ModelList(self.catalog, kind)
+        yield PromptList(self.prompts)
+        with Horizontal(id="start-row"):
+            yield Input(placeholder="…or type your own prompt", id="typed-prompt")
+            yield Label("turns", id="turns-label")
+            yield Input("10", id="turns", type="integer", max_length=2)
+            yield Button("Start ⏎", id="start", variant="primary")
+        yield Label("", id="problem")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#models-t2i").focus()
+
+    def settings(self) -> GameSettings:
+        """The choices on screen; InvalidInput says what to fix."""
+        chosen = {lst.kind: lst.chosen for lst in self.query(ModelList)}
+        for kind, model_id in chosen.items():
+            if model_id is None:
+                raise InvalidInput(f"choose a {KIND_NAMES[kind]} model")
+        typed = self.query_one("#typed-prompt", Input).value
+        prompt = prompt_for_text(typed, self.prompts) if typed.strip() else self.query_one(PromptList).chosen
+        if prompt is None:
+            raise InvalidInput("choose a prompt or type one")
+        turns_text = self.query_one("#turns", Input).value
+        turns = int(turns_text) if turns_text.strip().lstrip("-").isdigit() else 0
+        if not 1 <= turns <= MAX_TURNS:
+            raise InvalidInput(f"turns must be between 1 and {MAX_TURNS}")
+        return GameSettings(chosen["t2i"], chosen["i2t"], chosen["embed"], prompt, turns)
+
+    def action_start(self) -> None:
+        try:
+            settings = self.settings()
+        except InvalidInput as error:
+            self.query_one("#problem", Label).update(Text(str(error), style="bold red"))
+            self.app.bell()
+            return
+        self.query_one("#problem", Label).update("")
+        self.app.start_game(settings)
+
+    @on(OptionList.OptionSelected)
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#start")
+    def _start_requested(self) -> None:
+        self.action_start()

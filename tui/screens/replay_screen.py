@@ -1,0 +1,131 @@
+"""Saved games: a browser of runs and their conversations, and a turn-by-turn replay of one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label
+
+from engine import Conversation, StorageError, load_run
+from tui.widgets.conversation_view import ConversationView
+
+
+def find_conversations(path: Path) -> tuple[list[Conversation], list[str]]:
+    """Conversations in a run folder, or in every run folder directly under ``path``; and the problems."""
+    if (path / "run.json").is_file():
+        runs = [path]
+    else:
+        runs = sorted(p for p in path.iterdir() if (p / "run.json").is_file()) if path.is_dir() else []
+    conversations: list[Conversation] = []
+    problems: list[str] = []
+    for folder in runs:
+        try:
+            run = load_run(folder)
+        except StorageError as error:
+            problems.append(str(error))
+            continue
+        conversations += run.conversations
+        problems += run.problems
+    return conversations, problems
+
+
+def final_distance(conversation: Conversation) -> float | None:
+    measured = [t.distance_to_prompt for t in conversation.turns if t.distance_to_prompt is not None]
+    return measured[-1] if measured else None
+
+
+class RunBrowserScreen(Screen):
+    """Every saved conversation under a folder; Enter replays the highlighted one."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("r", "reload", "Reload")]
+    CSS_PATH = "conversation.tcss"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.conversations: list[Conversation] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label(id="status")
+        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Saved games"
+        table = self.query_one(DataTable)
+        table.add_columns("date", "final", "level", "turns", "prompt", "text → image ⇄ image → text")
+        self.action_reload()
+        table.focus()
+
+    def action_reload(self) -> None:
+        self.conversations, problems = find_conversations(self.path)
+        self.conversations.sort(key=lambda c: c.info.created, reverse=True)
+        table = self.query_one(DataTable)
+        table.clear()
+        for conversation in self.conversations:
+            info = conversation.info
+            final = final_distance(conversation)
+            prompt = info.prompt if len(info.prompt) <= 32 else info.prompt[:31] + "…"
+            table.add_row(info.created[:16].replace("T", " "), f"{final:.3f}" if final is not None else "–",
+                          info.level, f"{len(conversation.turns)}/{info.turns}", prompt, f"{info.t2i} ⇄ {info.i2t}")
+        status = f"{len(self.conversations)} conversations in {self.path}"
+        if problems:
+            status += f"  ·  {len(problems)} unreadable: {problems[0]}"
+        elif not self.conversations:
+            status += "  ·  play a game first (n from the picker)"
+        self.query_one("#status", Label).update(status)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(ReplayScreen(self.conversations[event.cursor_row]))
+
+
+class ReplayScreen(Screen):
+    """One saved conversation, stepped through turn by turn."""
+
+    BINDINGS = [
+        Binding("left", "step(-1)", "Back a turn"),
+        Binding("right", "step(1)", "Forward a turn"),
+        Binding("home", "first", "First"),
+        Binding("end", "last", "Last"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+    CSS_PATH = "conversation.tcss"
+
+    def __init__(self, conversation: Conversation) -> None:
+        super().__init__()
+        self.conversation = conversation
+
+    def compose(self) -> ComposeResult:
+        info = self.conversation.info
+        yield Header()
+        yield Label(id="status")
+        yield ConversationView(info.prompt, info.embedder, self.app.image_mode)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        info = self.conversation.info
+        self.sub_title = f"replay · {info.t2i} ⇄ {info.i2t}"
+        view = self.query_one(ConversationView)
+        for turn in self.conversation.turns:
+            view.add_turn(turn, self.conversation.folder)
+        view.select(1)
+        view.query_one("#turn-list").focus()
+
+    def on_conversation_view_step_chosen(self, message: ConversationView.StepChosen) -> None:
+        info = self.conversation.info
+        status = f"turn {message.step}/{len(self.conversation.turns)}  ·  {info.level}  ·  {info.status}"
+        self.query_one("#status", Label).update(status + (f": {info.detail}" if info.detail else ""))
+
+    def action_step(self, delta: int) -> None:
+        view = self.query_one(ConversationView)
+        view.select(view.step + delta)
+
+    def action_first(self) -> None:
+        self.query_one(ConversationView).select(1)
+
+    def action_last(self) -> None:
+        self.query_one(ConversationView).select(len(self.conversation.turns))

@@ -1,0 +1,55 @@
+"""Write SVG screenshots of the app's main screens into screenshots/, from the real app playing a real game.
+
+    python -m tui.screenshots [--out screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+from tui.app import TelephoneApp
+from tui.screens.game_screen import GameScreen
+
+SIZE = (110, 34)
+
+
+async def _wait(pilot, condition) -> None:
+    while not condition():
+        await pilot.pause(0.05)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def capture(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as runs:
+        app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            written.append(Path(app.save_screenshot("picker.svg", str(out))))
+            # Tab to the prompt list and go down to the first medium prompt (the city street at evening).
+            await pilot.press("tab", "tab", "tab", "down", "down", "down", "enter")
+            await _wait(pilot, lambda: isinstance(app.screen, GameScreen) and not app.screen.running)
+            written.append(Path(app.save_screenshot("game.svg", str(out))))
+        (run,) = Path(runs).iterdir()
+        app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell", replay=run)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("right", "right", "right")
+            await _wait(pilot, lambda: True)
+            written.append(Path(app.save_screenshot("replay.svg", str(out))))
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("screenshots"))
+    for path in asyncio.run(capture(parser.parse_args().out)):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

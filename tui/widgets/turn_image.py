@@ -1,0 +1,47 @@
+"""A turn's image as terminal graphics (Kitty, Sixel or half cells, chosen by textual-image), decoded and
+scaled in a thread so the event loop never waits on Pillow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image as PILImage
+from textual import work
+from textual.containers import Center
+from textual.widget import Widget
+from textual_image.widget import HalfcellImage, UnicodeImage
+from textual_image.widget import Image as AutoImage
+
+# Terminal cells are small: a thumbnail this size is plenty and keeps rendering cheap.
+THUMBNAIL = 320
+IMAGE_MODES = {"auto": AutoImage, "halfcell": HalfcellImage, "unicode": UnicodeImage}
+
+
+class TurnImage(Center):
+    """Shows one stored image file; ``show(None)`` clears it."""
+
+    def __init__(self, mode: str = "auto", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._picture: Widget = IMAGE_MODES[mode]()
+        self.shown: Path | None = None
+
+    def compose(self):
+        yield self._picture
+
+    def show(self, path: Path | None) -> None:
+        self.shown = path
+        if path is None:
+            self._picture.image = None
+            return
+        self._decode(path)
+
+    @work(thread=True, exclusive=True, group="decode")
+    def _decode(self, path: Path) -> None:
+        with PILImage.open(path) as opened:
+            picture = opened.convert("RGB")
+        picture.thumbnail((THUMBNAIL, THUMBNAIL))
+        self.app.call_from_thread(self._set_picture, path, picture)
+
+    def _set_picture(self, path: Path, picture: PILImage.Image) -> None:
+        if path == self.shown:  # a newer image may have been asked for meanwhile
+            self._picture.image = picture
