@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from tui.screens.replay_screen import ReplayScreen, RunBrowserScreen, find_conve
 from tui.widgets.turn_image import IMAGE_MODES
 
 THEMES = ("textual-dark", "textual-light")
+GIL_SWITCH_SECONDS = 0.0005
 
 
 class TelephoneCommands(Provider):
@@ -58,6 +60,9 @@ class TelephoneApp(App):
         self.catalog = catalog or Catalog.load()
 
     def on_mount(self) -> None:
+        # Offline games keep a worker thread busy on the CPU; a shorter GIL switch interval lets the event
+        # loop take the GIL back sooner after each wake-up, so key presses do not queue behind the worker.
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         self.push_screen(PickerScreen(self.catalog))
         if self.replay is not None:
             conversations, _ = find_conversations(self.replay)

@@ -48,6 +48,7 @@ class GameScreen(Screen):
         self.drawing = settings.prompt.text  # the text of the turn in progress
         self.call = "loading models…"
         self.outcome = ""
+        self.shown_status = ""
         self.folder: Path | None = None
 
     def compose(self) -> ComposeResult:
@@ -59,6 +60,7 @@ class GameScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = f"{self.settings.t2i} ⇄ {self.settings.i2t}"
         self.started = self.app.clock()
+        self.query_one("#turn-list").focus()  # arrows scroll through the turns from the start
         self._refresh_status()
         self.set_interval(1.0, self._refresh_status)
         self._play()
@@ -87,11 +89,11 @@ class GameScreen(Screen):
             self.call = "starting"
         elif isinstance(event, TurnStarted):
             self.step, self.drawing = event.step, event.text
-            view.preview(event.step, event.text, None, None)
+            view.preview(event.step, event.text)
         elif isinstance(event, CallStarted):
             self.call = f"{CALL_WORDS[event.role]} {event.model_id}…"
         elif isinstance(event, ImageReady):
-            view.preview(event.step, self.drawing, event.image, None)
+            view.preview(event.step, self.drawing, event.image)
         elif isinstance(event, CaptionReady):
             self.call = "measuring drift…"
         elif isinstance(event, DistancesReady | TurnFailed):
@@ -116,7 +118,10 @@ class GameScreen(Screen):
         minutes, seconds = divmod(int(elapsed), 60)
         parts = [f"turn {self.step}/{self.settings.turns}", f"{minutes}:{seconds:02d}"]
         parts.append(self.outcome or self.call)
-        self.query_one("#status", Label).update("  ·  ".join(part for part in parts if part))
+        status = "  ·  ".join(part for part in parts if part)
+        if status != self.shown_status:  # an unchanged line costs a repaint all the same
+            self.shown_status = status
+            self.query_one("#status", Label).update(status)
 
     @property
     def running(self) -> bool:

@@ -71,14 +71,16 @@ class ConversationView(Vertical):
         else:
             self._show_drift()
 
-    def preview(self, step: int, text: str, image: Path | None, caption: str | None) -> None:
-        """Show a turn still in progress (its image before its caption arrives)."""
+    def preview(self, step: int, text: str, image: Path | None = None) -> None:
+        """Show a turn still in progress: the text being drawn, then its image before the caption arrives.
+        The previous image stays up until the new one is ready, which saves a repaint."""
         if self.step != len(self.turns):
             return  # the user is reading an earlier turn: do not pull them away
         self.query_one("#turn-detail").border_title = f"Turn {step} (in progress)"
         self.query_one("#drawn", Static).update(Text(text, style="red"))
-        self.query_one("#caption", Static).update(Text(caption or "…", style="green"))
-        self.query_one(TurnImage).show(image)
+        self.query_one("#caption", Static).update(Text("…", style="green"))
+        if image is not None:
+            self.query_one(TurnImage).show(image)
 
     def select(self, step: int) -> None:
         if not self.turns:

@@ -29,6 +29,8 @@ class TurnImage(Center):
         yield self._picture
 
     def show(self, path: Path | None) -> None:
+        if path == self.shown:
+            return  # already shown (a turn's image arrives before its caption, then again with it)
         self.shown = path
         if path is None:
             self._picture.image = None

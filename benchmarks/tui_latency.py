@@ -1,0 +1,122 @@
+"""How quickly the app shows its first frame, and how long key presses wait while a game is playing.
+
+    python benchmarks/tui_latency.py
+
+1. Launch to first frame, in a real terminal: `aitelephone-tui` is started in tmux and the pane is read until
+   the picker is on it (process start, imports, catalog, first paint), five times.
+2. Key press to repaint while a game runs, in the same real terminal: while a 50-turn offline game plays,
+   ? opens the help overlay and Escape closes it, over and over; each key is timed from tmux send-keys until
+   the pane shows the result (key read, handled, screen repainted, tmux updated).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+FRAME_BUDGET = 1 / 60
+HELP_TEXT = "AI Telephone: a text-to-image model"
+
+
+HOLDER = "aitelephone-bench"  # one tmux session for the whole benchmark; a window per app launch
+
+
+def launch_to_first_frame(runs: Path) -> list[float]:
+    timings = []
+    for attempt in range(5):
+        window = f"{HOLDER}:launch{attempt}"
+        started = time.perf_counter()
+        subprocess.run(["tmux", "new-window", "-d", "-t", HOLDER, "-n", f"launch{attempt}",
+                        f"aitelephone-tui --runs {runs}"], check=True)
+        while time.perf_counter() - started < 30:
+            if "Sketch painter" in _pane(window):
+                timings.append(time.perf_counter() - started)
+                break
+            time.sleep(0.005)
+        subprocess.run(["tmux", "kill-window", "-t", window], check=False)
+    return timings
+
+
+def _pane(target: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", target], capture_output=True, text=True).stdout
+
+
+def _toggle_help(window: str) -> list[float]:
+    """Open the help overlay with ? and close it with Escape; the time of each until the pane shows it."""
+    timings = []
+    for key, shows_help in (("?", True), ("Escape", False)):
+        started = time.perf_counter()
+        subprocess.run(["tmux", "send-keys", "-t", window, key])
+        while (HELP_TEXT in _pane(window)) != shows_help and time.perf_counter() - started < 5:
+            time.sleep(0.001)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def key_latency(runs: Path) -> tuple[list[float], list[float], int]:
+    """While a 50-turn game plays, open the help overlay with ? and close it with Escape, timing each key
+    until the pane shows the result (both are full repaints)."""
+    window = f"{HOLDER}:keys"
+    subprocess.run(["tmux", "new-window", "-d", "-t", HOLDER, "-n", "keys", f"aitelephone-tui --runs {runs}"],
+                   check=True)
+    presses: list[float] = []
+    turn = re.compile(r"turn (\d+)/50")
+    try:
+        while "Sketch painter" not in _pane(window):
+            time.sleep(0.01)
+        idle = [timing for _ in range(20) for timing in _toggle_help(window)]
+        for key in (*["Tab"] * 5, "BSpace", "BSpace", "5", "0", "Enter"):
+            subprocess.run(["tmux", "send-keys", "-t", window, key])
+            time.sleep(0.05)
+        while not turn.search(_pane(window)):
+            time.sleep(0.005)
+        while (match := turn.search(_pane(window))) is None or int(match.group(1)) < 50:
+            presses += _toggle_help(window)
+        played = int(turn.search(_pane(window)).group(1))
+    finally:
+        subprocess.run(["tmux", "kill-window", "-t", window], check=False)
+    return idle, presses, played
+
+
+def capture_overhead() -> float:
+    """What one look at the pane costs, to subtract from the measured delays' meaning (not from the figures)."""
+    started = time.perf_counter()
+    for _ in range(20):
+        _pane(f"{HOLDER}:0")
+    return (time.perf_counter() - started) / 20
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        if shutil.which("tmux") is None or shutil.which("aitelephone-tui") is None:
+            print("needs tmux and an installed aitelephone-tui on PATH")
+            return
+        subprocess.run(["tmux", "new-session", "-d", "-s", HOLDER, "-x", "100", "-y", "30", "sleep 600"], check=True)
+        try:
+            first_frames = launch_to_first_frame(Path(folder))
+            idle, presses, played = key_latency(Path(folder))
+            overhead = capture_overhead()
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", HOLDER], check=False)
+    print(f"launch to first frame (tmux, 5 runs)   median {statistics.median(first_frames):.2f} s, "
+          f"worst {max(first_frames):.2f} s")
+    for name, keys in (("?", slice(0, None, 2)), ("Escape", slice(1, None, 2))):
+        print(f"with no game: {name:<7} (20 presses)      median {statistics.median(idle[keys]) * 1000:.1f} ms, "
+              f"worst {max(idle[keys]) * 1000:.1f} ms")
+        print(f"during the game: {name:<7}               median {statistics.median(presses[keys]) * 1000:.1f} ms, "
+              f"worst {max(presses[keys]) * 1000:.1f} ms")
+    print(f"key presses while the game played      {len(presses)} (the game had reached turn {played})")
+    print(f"one look at the pane costs             {overhead * 1000:.1f} ms (included below)")
+    print(f"key press to repaint                   median {statistics.median(presses) * 1000:.1f} ms, "
+          f"p99 {sorted(presses)[int(len(presses) * 0.99) - 1] * 1000:.1f} ms, worst {max(presses) * 1000:.1f} ms")
+    print(f"worst key press / 60 Hz frame          {max(presses) / FRAME_BUDGET:.2f}")
+    print(f"median while playing / median idle     {statistics.median(presses) / statistics.median(idle):.2f}")
+
+
+if __name__ == "__main__":
+    main()
