@@ -59,8 +59,8 @@ def _toggle_help(window: str) -> list[float]:
 
 
 def key_latency(runs: Path) -> tuple[list[float], list[float], int]:
-    """While a 50-turn game plays, open the help overlay with ? and close it with Escape, timing each key
-    until the pane shows the result (both are full repaints)."""
+    """While a 50-turn game plays (paced as the app paces it), open the help overlay with ? and close it with
+    Escape, timing each key until the pane shows the result (both are full repaints)."""
     window = f"{HOLDER}:keys"
     subprocess.run(["tmux", "new-window", "-d", "-t", HOLDER, "-n", "keys", f"aitelephone-tui --runs {runs}"],
                    check=True)
@@ -77,6 +77,8 @@ def key_latency(runs: Path) -> tuple[list[float], list[float], int]:
             time.sleep(0.005)
         while (match := turn.search(_pane(window))) is None or int(match.group(1)) < 50:
             presses += _toggle_help(window)
+            if len(presses) >= 200:
+                break
         played = int(turn.search(_pane(window)).group(1))
     finally:
         subprocess.run(["tmux", "kill-window", "-t", window], check=False)

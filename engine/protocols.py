@@ -24,6 +24,9 @@ class GeneratedImage:
     suffix: str  # ".png", ".jpg", ".webp": the format the bytes are in
 
 
+# A model may also have ``warm_up() -> None``: load weights now rather than on the first call.
+
+
 @runtime_checkable
 class TextToImage(Protocol):
     """Draws a picture from text."""

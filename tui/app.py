@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 
-from engine import Catalog
+from engine import DEFAULT_MODELS, Catalog, TelephoneError
+from engine.catalog import Kind
+from engine.protocols import Model
 from tui.screens.game_screen import GameScreen
 from tui.screens.help_screen import HelpScreen
 from tui.screens.picker_screen import GameSettings, PickerScreen
@@ -21,6 +25,8 @@ from tui.widgets.turn_image import IMAGE_MODES
 
 THEMES = ("textual-dark", "textual-light")
 GIL_SWITCH_SECONDS = 0.0005
+# Offline turns take under a tenth of a second: too fast to watch, so each is shown at least this long.
+DEFAULT_PACE_SECONDS = 0.5
 
 
 class TelephoneCommands(Provider):
@@ -51,19 +57,42 @@ class TelephoneApp(App):
     ]
 
     def __init__(self, runs_dir: Path = Path("runs"), image_mode: str = "auto", replay: Path | None = None,
-                 clock: Callable[[], float] = time.monotonic, catalog: Catalog | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, catalog: Catalog | None = None,
+                 pace: float = DEFAULT_PACE_SECONDS) -> None:
         super().__init__()
         self.runs_dir = runs_dir
         self.image_mode = image_mode
         self.replay = replay
         self.clock = clock
+        self.pace = pace
         self.catalog = catalog or Catalog.load()
+        self._models: dict[tuple[str, Kind], Model] = {}
+        self._models_lock = threading.Lock()
+
+    def model(self, model_id: str, kind: Kind) -> Model:
+        """A ready model, built once per app (thread-safe; the first build may take a second)."""
+        with self._models_lock:
+            if (model_id, kind) not in self._models:
+                self._models[model_id, kind] = self.catalog.create(model_id, kind)
+            return self._models[model_id, kind]
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm_up(self) -> None:
+        """Load the default models while the user is still choosing, so the first game starts at once."""
+        try:
+            for kind, model_id in DEFAULT_MODELS.items():
+                warm = getattr(self.model(model_id, kind), "warm_up", None)
+                if warm is not None:
+                    warm()
+        except TelephoneError:
+            pass  # the picker and the game report an unavailable model when it is chosen
 
     def on_mount(self) -> None:
         # Offline games keep a worker thread busy on the CPU; a shorter GIL switch interval lets the event
         # loop take the GIL back sooner after each wake-up, so key presses do not queue behind the worker.
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
         self.push_screen(PickerScreen(self.catalog))
+        self.call_after_refresh(self._warm_up)
         if self.replay is not None:
             conversations, _ = find_conversations(self.replay)
             if len(conversations) == 1:
@@ -97,10 +126,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=Path, default=Path("runs"), help="where games are saved (default runs/)")
     parser.add_argument("--images", choices=sorted(IMAGE_MODES), default="auto",
                         help="terminal graphics: auto (Kitty/Sixel/half cells), halfcell or unicode")
+    parser.add_argument("--pace", type=float, default=DEFAULT_PACE_SECONDS,
+                        help=f"show each turn at least this many seconds (default {DEFAULT_PACE_SECONDS}; 0 = no wait)")
     args = parser.parse_args(argv)
     if args.replay is not None and not args.replay.exists():
         parser.error(f"{args.replay} does not exist")
-    TelephoneApp(runs_dir=args.runs, image_mode=args.images, replay=args.replay).run()
+    TelephoneApp(runs_dir=args.runs, image_mode=args.images, replay=args.replay, pace=args.pace).run()
 
 
 __all__ = ["TelephoneApp", "main"]

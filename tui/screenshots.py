@@ -27,7 +27,7 @@ async def capture(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory() as runs:
-        app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell")
+        app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell", pace=0.0)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             written.append(Path(app.save_screenshot("picker.svg", str(out))))

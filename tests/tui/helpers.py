@@ -12,8 +12,8 @@ from tui.widgets.conversation_view import ConversationView
 
 
 def make_app(tmp_path: Path, **options) -> TelephoneApp:
-    """The app with half-cell images and a frozen clock, so pictures of it are the same every run."""
-    return TelephoneApp(runs_dir=tmp_path / "runs", image_mode="halfcell", clock=lambda: 0.0, **options)
+    """The app with half-cell images, a frozen clock and no pacing, so pictures of it are the same every run."""
+    return TelephoneApp(runs_dir=tmp_path / "runs", image_mode="halfcell", clock=lambda: 0.0, pace=0.0, **options)
 
 
 async def wait_until(pilot, condition, seconds: float = 60.0) -> None:

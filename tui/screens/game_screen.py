@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections import deque
 from datetime import datetime
 from pathlib import Path
 
@@ -12,22 +14,25 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
-from engine import RunStore, TelephoneError, build_line
+from engine import RunStore, TelephoneError, TelephoneLine
 from engine.events import (
     CallStarted,
     CaptionReady,
     DistancesReady,
+    Event,
     GameFinished,
     GameStarted,
     ImageReady,
     TurnFailed,
     TurnStarted,
 )
-from tui.messages import EngineEvent, GameError
+from tui.messages import GameError
 from tui.screens.picker_screen import GameSettings
 from tui.widgets.conversation_view import ConversationView
 
 CALL_WORDS = {"t2i": "drawing with", "i2t": "describing with", "embed": "measuring with"}
+# Offline turns can arrive faster than a terminal repaints; events are applied in batches at most this often.
+APPLY_EVERY_SECONDS = 0.05
 
 
 class GameScreen(Screen):
@@ -50,6 +55,7 @@ class GameScreen(Screen):
         self.outcome = ""
         self.shown_status = ""
         self.folder: Path | None = None
+        self.pending: deque[Event] = deque()  # filled by the worker thread, drained on the event loop
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -63,6 +69,7 @@ class GameScreen(Screen):
         self.query_one("#turn-list").focus()  # arrows scroll through the turns from the start
         self._refresh_status()
         self.set_interval(1.0, self._refresh_status)
+        self.set_interval(APPLY_EVERY_SECONDS, self._apply_pending)
         self._play()
 
     def on_unmount(self) -> None:
@@ -72,18 +79,33 @@ class GameScreen(Screen):
     def _play(self) -> None:
         settings = self.settings
         try:
-            line = build_line(self.app.catalog, settings.t2i, settings.i2t, settings.embedder)
+            app = self.app
+            line = TelephoneLine(app.model(settings.t2i, "t2i"), app.model(settings.i2t, "i2t"),
+                                 app.model(settings.embedder, "embed"))
             folder = self.app.runs_dir / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
             run_settings = {"turns": settings.turns, "seed": settings.seed}
             store = RunStore.open(folder, {"kind": "game", "settings": run_settings})
             self.folder = folder
+            turn_started = time.monotonic()
             for event in line.play(settings.prompt, settings.turns, store, seed=settings.seed, cancel=self.cancel):
-                self.post_message(EngineEvent(event))
+                self.pending.append(event)
+                if isinstance(event, DistancesReady):
+                    # Show each turn for at least the app's pace; Escape (cancel) ends the wait at once.
+                    self.cancel.wait(max(0.0, app.pace - (time.monotonic() - turn_started)))
+                    turn_started = time.monotonic()
         except TelephoneError as error:
             self.post_message(GameError(str(error)))
 
-    def on_engine_event(self, message: EngineEvent) -> None:
-        event = message.event
+    def _apply_pending(self) -> None:
+        """Show every event that has arrived since the last look, in one repaint."""
+        if not self.pending:
+            return
+        with self.app.batch_update():
+            while self.pending:
+                self._apply(self.pending.popleft())
+            self._refresh_status()
+
+    def _apply(self, event: Event) -> None:
         view = self.query_one(ConversationView)
         if isinstance(event, GameStarted):
             self.call = "starting"
@@ -104,7 +126,6 @@ class GameScreen(Screen):
             self.call = ""
             if event.status in ("refused", "failed"):
                 self.notify(event.detail, title="Game ended", severity="error")
-        self._refresh_status()
 
     def on_game_error(self, message: GameError) -> None:
         self.stopped_at = self.app.clock()

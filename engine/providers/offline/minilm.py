@@ -31,6 +31,10 @@ class MiniLMEmbedder:
         self._session = None
         self._tokenizer = None
 
+    def warm_up(self) -> None:
+        """Load the tokenizer and the ONNX session now rather than on the first call."""
+        self._load()
+
     def _load(self) -> None:
         with self._lock:
             if self._session is not None:

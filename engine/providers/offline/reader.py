@@ -336,5 +336,9 @@ class SketchReader:
     def __init__(self, model_id: str):
         self.model_id = model_id
 
+    def warm_up(self) -> None:
+        """Learn the shapes now rather than on the first call."""
+        shape_memory()
+
     def describe(self, image: Path) -> str:
         return describe_pixels(load_pixels(image))
