@@ -9,8 +9,10 @@ from engine import Catalog, EmbeddingCache, TelephoneLine, build_line
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path, monkeypatch):
-    """Tests never read the developer's own catalog or prompt files."""
+    """Tests never read the developer's own catalog, prompt files or keys, nor reach a real service."""
     monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(tmp_path / "config"))
+    for name in ("REPLICATE_API_TOKEN", "OPENAI_API_KEY", "REPLICATE_BASE_URL", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -94,20 +94,18 @@ async def test_browser_lists_saved_games_and_opens_one(tmp_path, offline_line):
         assert isinstance(app.screen, ReplayScreen)
 
 
-async def test_a_model_that_cannot_run_is_shown_disabled_and_cannot_start(tmp_path, monkeypatch):
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "models.toml").write_text(
-        '[[model]]\nid = "cloud-painter"\nkind = "t2i"\nprovider = "somewhere"\nref = "x"\nname = "Cloud painter"\n'
-    )
-    monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(config))
+async def test_a_model_whose_key_is_missing_is_shown_disabled_and_cannot_start(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         models = app.screen.query_one("#models-t2i", OptionList)
-        option = models.get_option("cloud-painter")
-        assert option.disabled and "not installed" in str(option.prompt)
-        await pilot.press("down", "down")
-        assert models.highlighted_option.id == "sketch-painter", "a disabled model cannot be chosen"
+        option = models.get_option("stable-diffusion")
+        assert option.disabled and "set REPLICATE_API_TOKEN" in str(option.prompt)
+        retired = models.get_option("dall-e-2")
+        assert retired.disabled and "retired" in str(retired.prompt)
+        await pilot.press("down", "down", "end")
+        assert models.highlighted_option.id == "sketch-painter", "a model that cannot run cannot be chosen"
+        captioners = app.screen.query_one("#models-i2t", OptionList)
+        assert captioners.get_option("blip").disabled
 
 
 async def test_help_and_command_palette(tmp_path):

@@ -1,0 +1,69 @@
+"""What the hosted providers share: the instruction given to captioners, input templates from the catalog,
+reading text outputs, and images as data URLs from the stored file."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+from pathlib import Path
+from typing import Any
+
+from engine.catalog import ModelEntry
+from engine.errors import ModelUnavailable, ProviderError
+from engine.protocols import Availability
+
+INSTRUCTION = "Write a detailed description of this image."
+
+
+def key_availability(entry: ModelEntry, key_name: str) -> Availability:
+    """A hosted entry can run when it is not retired and its key is in the environment."""
+    if entry.options.get("retired"):
+        return Availability(False, f"retired on {entry.options['retired']}")
+    if not os.environ.get(key_name):
+        return Availability(False, f"set {key_name}")
+    return Availability(True)
+
+
+def require_available(entry: ModelEntry, key_name: str) -> None:
+    status = key_availability(entry, key_name)
+    if not status.ok:
+        raise ModelUnavailable(f"{entry.name} is unavailable: {status.reason}")
+
+
+def image_data_url(image: Path) -> str:
+    """The stored image file as a data URL: a replay never depends on a provider's expiring URL."""
+    mime = mimetypes.guess_type(image.name)[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(image.read_bytes()).decode('ascii')}"
+
+
+def fill_template(template: dict[str, Any], **values: str) -> dict[str, Any]:
+    """A catalog input template with "{text}", "{image}" and "{instruction}" filled in; other values as they are."""
+    filled = {}
+    for field, value in template.items():
+        if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in values:
+            filled[field] = values[value[1:-1]]
+        else:
+            filled[field] = value
+    return filled
+
+
+def read_text(output: Any, strip_prefix: str = "") -> str:
+    """A captioner's output as one string: a string, or a list/stream of tokens joined."""
+    if isinstance(output, list):
+        output = "".join(str(part) for part in output)
+    if not isinstance(output, str) or not output.strip():
+        raise ProviderError(f"expected a caption, got {type(output).__name__}")
+    text = output.strip()
+    if strip_prefix and text.lower().startswith(strip_prefix.lower()):
+        text = text[len(strip_prefix):].strip()
+    return text
+
+
+def first_url(output: Any) -> str:
+    """A text→image output: a URL string, or a list whose first item is one."""
+    if isinstance(output, list) and output:
+        output = output[0]
+    if not isinstance(output, str):
+        raise ProviderError(f"expected an image URL, got {type(output).__name__}")
+    return output

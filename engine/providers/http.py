@@ -1,0 +1,158 @@
+"""The one HTTP discipline for hosted models: timeouts, bounded retries with exponential backoff and
+jitter, Retry-After honoured, typed errors; and safe downloading of generated images."""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
+from PIL import Image, UnidentifiedImageError
+
+from engine.errors import ProviderError
+from engine.protocols import GeneratedImage
+
+T = TypeVar("T")
+MAX_IMAGE_BYTES = 25 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # 6300 × 6300: far above any model's output, far below a decompression bomb
+FORMAT_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif"}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hosted calls are retried. The clients' own retries are switched off so this is the only one."""
+
+    attempts: int = 4  # tries in all, the first included
+    base_delay: float = 1.0  # seconds before the first retry; doubles each time
+    max_delay: float = 20.0
+    max_retry_after: float = 60.0  # a server asking for a longer wait gets a failure instead
+    connect_timeout: float = 5.0
+    read_timeout: float = 90.0  # a held `Prefer: wait` request lasts up to 60 s on Replicate
+    deadline: float = 600.0  # a prediction still not done after this long has failed
+    poll_interval: float = 1.0
+    prefer_wait: int = 60  # Replicate holds a create request open up to this long (`Prefer: wait=N`)
+
+    def delay(self, retry: int, retry_after: float | None, rng: random.Random = random._inst) -> float:
+        """Seconds to wait before retry number ``retry`` (1-based): Retry-After when the server gave one,
+        otherwise exponential backoff with "equal jitter" (half fixed, half random)."""
+        if retry_after is not None:
+            return retry_after
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+
+
+class Retry(Exception):
+    """Raised by a provider's error classifier for a failure worth another try."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (a number of seconds; HTTP dates are not worth the trust)."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def call_with_retries(policy: RetryPolicy, what: str, operation: Callable[[], T],
+                      classify: Callable[[Exception], Exception], sleep: Callable[[float], None] = time.sleep) -> T:
+    """Run ``operation``; ``classify`` turns each failure into Retry, ModelRefused or ProviderError.
+
+    Retries happen at most ``policy.attempts - 1`` times; then ProviderError says what kept failing.
+    """
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            return operation()
+        except Exception as error:  # noqa: BLE001 - every failure is classified, none is swallowed
+            decision = classify(error)
+            if not isinstance(decision, Retry):
+                raise decision from error
+            if decision.retry_after is not None and decision.retry_after > policy.max_retry_after:
+                raise ProviderError(f"{what}: {decision} (asked to wait {decision.retry_after:.0f} s)") from error
+            if attempt == policy.attempts:
+                raise ProviderError(f"{what}: {decision} (gave up after {attempt} attempts)") from error
+            sleep(policy.delay(attempt, decision.retry_after))
+    raise AssertionError("unreachable")
+
+
+def verify_image(data: bytes, source: str) -> GeneratedImage:
+    """Check that ``data`` is a sane image: under the byte cap, under the pixel cap, decodable."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ProviderError(f"{source}: image is {len(data) / 1e6:.1f} MB, over the {MAX_IMAGE_BYTES >> 20} MB cap")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ProviderError(f"{source}: image is {width}×{height} pixels, over the {MAX_IMAGE_PIXELS} cap")
+            kind = image.format
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ProviderError(f"{source}: not a readable image ({error})") from error
+    if kind not in FORMAT_SUFFIXES:
+        raise ProviderError(f"{source}: unexpected image format {kind}")
+    return GeneratedImage(data, FORMAT_SUFFIXES[kind])
+
+
+def decode_data_url(url: str) -> bytes:
+    header, _, payload = url.partition(",")
+    if not header.startswith("data:") or ";base64" not in header:
+        raise ProviderError("a data URL that is not base64")
+    return base64.b64decode(payload, validate=False)
+
+
+def fetch_image(url: str, policy: RetryPolicy, http: httpx.Client) -> GeneratedImage:
+    """Download a generated image at once (hosted URLs expire within the hour), with the size and pixel caps."""
+    if url.startswith("data:"):
+        return verify_image(decode_data_url(url), "image data URL")
+    if not url.startswith(("https://", "http://")):
+        raise ProviderError(f"refusing to fetch an image from {url.split(':', 1)[0]}: URLs")
+
+    def download() -> bytes:
+        with http.stream("GET", url, timeout=policy.timeout()) as response:
+            response.raise_for_status()
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > MAX_IMAGE_BYTES:
+                raise ProviderError(f"image download: {declared / 1e6:.1f} MB, over the {MAX_IMAGE_BYTES >> 20} MB cap")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_IMAGE_BYTES:
+                    raise ProviderError(f"image download: over the {MAX_IMAGE_BYTES >> 20} MB cap")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    data = call_with_retries(policy, "image download", download, classify_httpx_error)
+    return verify_image(data, "image download")
+
+
+def classify_httpx_error(error: Exception) -> Exception:
+    """Retry timeouts, dropped connections, 429 and 5xx; fail on anything else."""
+    if isinstance(error, ProviderError):
+        return error
+    if isinstance(error, httpx.TimeoutException):
+        return Retry("timed out")
+    if isinstance(error, httpx.TransportError):
+        return Retry(f"connection failed ({type(error).__name__})")
+    if isinstance(error, httpx.HTTPStatusError):
+        status = error.response.status_code
+        if status == 429 or status >= 500:
+            return Retry(f"HTTP {status}", parse_retry_after(error.response.headers.get("retry-after")))
+        return ProviderError(f"HTTP {status}")
+    return ProviderError(f"{type(error).__name__}: {error}")
+

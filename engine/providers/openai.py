@@ -1,0 +1,145 @@
+"""OpenAI models through the official `openai` client: image generation (URL or base64), a vision chat
+model as captioner, and text embeddings. Options: ``size``, ``response_format``, ``quality``, ``retired``."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import httpx
+import numpy as np
+import openai
+
+from engine.catalog import ModelEntry
+from engine.errors import ModelRefused, ModelUnavailable, ProviderError
+from engine.protocols import Availability, GeneratedImage, Model
+from engine.providers.hosted import INSTRUCTION, image_data_url, key_availability, read_text, require_available
+from engine.providers.http import Retry, RetryPolicy, call_with_retries, fetch_image, parse_retry_after, verify_image
+
+KEY = "OPENAI_API_KEY"
+REFUSAL_CODES = {"content_policy_violation", "moderation_blocked"}
+
+
+class OpenAIProvider:
+    def __init__(self, policy: RetryPolicy | None = None):
+        self.policy = policy or RetryPolicy()
+
+    def availability(self, entry: ModelEntry) -> Availability:
+        return key_availability(entry, KEY)
+
+    def create(self, entry: ModelEntry) -> Model:
+        require_available(entry, KEY)
+        caller = OpenAICaller(entry, self.policy)
+        return {"t2i": OpenAITextToImage, "i2t": OpenAIImageToText, "embed": OpenAIEmbedder}[entry.kind](entry, caller)
+
+
+class OpenAICaller:
+    """One client per model, its own retries off (``max_retries=0``): our policy retries."""
+
+    def __init__(self, entry: ModelEntry, policy: RetryPolicy):
+        self.entry = entry
+        self.policy = policy
+        self.client = openai.OpenAI(max_retries=0, timeout=policy.read_timeout)  # key and base URL from the env
+        self.downloads = httpx.Client(follow_redirects=True)
+
+    def call(self, operation):
+        return call_with_retries(self.policy, f"{self.entry.id} on OpenAI", operation, self.classify)
+
+    def classify(self, error: Exception) -> Exception:
+        what = f"{self.entry.id} on OpenAI"
+        if isinstance(error, openai.APITimeoutError):
+            return Retry("timed out")
+        if isinstance(error, openai.APIConnectionError):
+            return Retry("connection failed")
+        if isinstance(error, openai.APIStatusError):
+            code = getattr(error, "code", None)
+            message = _message(error)
+            if code in REFUSAL_CODES:
+                return ModelRefused(f"{what}: refused ({code}): {message}")
+            if code == "insufficient_quota":
+                return ProviderError(f"{what}: out of quota: {message}")
+            if error.status_code == 429 or error.status_code >= 500:
+                headers = error.response.headers
+                milliseconds = parse_retry_after(headers.get("retry-after-ms"))
+                retry_after = milliseconds / 1000 if milliseconds is not None else \
+                    parse_retry_after(headers.get("retry-after"))
+                return Retry(f"HTTP {error.status_code}: {message}", retry_after)
+            return ProviderError(f"{what}: HTTP {error.status_code}: {message}")
+        if isinstance(error, openai.APIResponseValidationError | ValueError):
+            return Retry(f"malformed response ({type(error).__name__})")
+        if isinstance(error, ProviderError):
+            return error
+        return ProviderError(f"{what}: {type(error).__name__}: {error}")
+
+
+def _message(error: openai.APIStatusError) -> str:
+    body = error.body if isinstance(error.body, dict) else {}
+    return str(body.get("message") or error.message)
+
+
+class OpenAITextToImage:
+    def __init__(self, entry: ModelEntry, caller: OpenAICaller):
+        self.model_id = entry.id
+        self.entry = entry
+        self.caller = caller
+
+    def generate(self, text: str, *, seed: int) -> GeneratedImage:
+        options = self.entry.options
+        request = {"model": self.entry.ref, "prompt": text, "n": 1, "size": options.get("size", "1024x1024")}
+        if "response_format" in options:  # gpt-image models refuse the parameter and always answer in base64
+            request["response_format"] = options["response_format"]
+        if "quality" in options:
+            request["quality"] = options["quality"]
+        response = self.caller.call(lambda: self.caller.client.images.generate(**request))
+        if not response.data:
+            raise ProviderError(f"{self.model_id}: no image in the response")
+        image = response.data[0]
+        if image.b64_json:
+            try:
+                data = base64.b64decode(image.b64_json, validate=True)
+            except ValueError as error:
+                raise ProviderError(f"{self.model_id}: bad base64 image") from error
+            return verify_image(data, f"{self.model_id} image")
+        if image.url:
+            return fetch_image(image.url, self.caller.policy, self.caller.downloads)
+        raise ProviderError(f"{self.model_id}: neither a URL nor base64 in the response")
+
+
+class OpenAIImageToText:
+    def __init__(self, entry: ModelEntry, caller: OpenAICaller):
+        self.model_id = entry.id
+        self.entry = entry
+        self.caller = caller
+
+    def describe(self, image: Path) -> str:
+        messages = [{"role": "user", "content": [
+            {"type": "text", "text": INSTRUCTION},
+            {"type": "image_url", "image_url": {"url": image_data_url(image), "detail": "low"}},
+        ]}]
+        response = self.caller.call(lambda: self.caller.client.chat.completions.create(
+            model=self.entry.ref, messages=messages, max_tokens=self.entry.options.get("max_tokens", 400)))
+        if not response.choices:
+            raise ProviderError(f"{self.model_id}: no answer in the response")
+        choice = response.choices[0]
+        if getattr(choice.message, "refusal", None):
+            raise ModelRefused(f"{self.model_id}: refused: {choice.message.refusal}")
+        return read_text(choice.message.content)
+
+
+class OpenAIEmbedder:
+    takes_images = False
+
+    def __init__(self, entry: ModelEntry, caller: OpenAICaller):
+        self.model_id = entry.id
+        self.entry = entry
+        self.caller = caller
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        response = self.caller.call(lambda: self.caller.client.embeddings.create(model=self.entry.ref, input=texts))
+        rows = sorted(response.data, key=lambda item: item.index)
+        if len(rows) != len(texts):
+            raise ProviderError(f"{self.model_id}: {len(rows)} embeddings for {len(texts)} texts")
+        return np.asarray([row.embedding for row in rows], dtype=np.float32)
+
+    def embed_images(self, images: list[Path]) -> np.ndarray:
+        raise ModelUnavailable(f"{self.model_id} embeds texts only")

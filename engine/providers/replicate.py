@@ -1,0 +1,169 @@
+"""Replicate models through the official `replicate` client, described entirely by catalog entries.
+
+An entry's options: ``input`` (field → value; "{text}", "{image}", "{instruction}" are filled in),
+``output`` ("url" or "text"), ``strip_prefix``, and for embedders ``text_input`` / ``image_input``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import replicate
+from replicate.exceptions import ModelError, ReplicateError
+
+from engine.catalog import ModelEntry
+from engine.errors import ModelRefused, ModelUnavailable, ProviderError
+from engine.protocols import Availability, GeneratedImage, Model
+from engine.providers.hosted import (
+    INSTRUCTION,
+    fill_template,
+    first_url,
+    image_data_url,
+    key_availability,
+    read_text,
+    require_available,
+)
+from engine.providers.http import (
+    Retry,
+    RetryPolicy,
+    call_with_retries,
+    classify_httpx_error,
+    fetch_image,
+    parse_retry_after,
+)
+
+TOKEN = "REPLICATE_API_TOKEN"
+# How models and the platform say no on policy grounds (cog-stable-diffusion, cog-sdxl, flux, the platform).
+REFUSALS = re.compile(r"nsfw|flagged as sensitive|safety", re.IGNORECASE)
+DONE = ("succeeded", "failed", "canceled", "aborted")
+
+
+class ReplicateProvider:
+    def __init__(self, policy: RetryPolicy | None = None):
+        self.policy = policy or RetryPolicy()
+
+    def availability(self, entry: ModelEntry) -> Availability:
+        return key_availability(entry, TOKEN)
+
+    def create(self, entry: ModelEntry) -> Model:
+        require_available(entry, TOKEN)
+        runner = PredictionRunner(entry, os.environ[TOKEN], self.policy)
+        return {"t2i": ReplicateTextToImage, "i2t": ReplicateImageToText, "embed": ReplicateEmbedder}[entry.kind](
+            entry, runner)
+
+
+class PredictionRunner:
+    """Creates a prediction, waits for it (held request, then polling, under a deadline), returns its output."""
+
+    def __init__(self, entry: ModelEntry, token: str, policy: RetryPolicy):
+        self.entry = entry
+        self.policy = policy
+        self.client = replicate.Client(api_token=token, base_url=os.environ.get("REPLICATE_BASE_URL") or None,
+                                       timeout=policy.timeout())
+        # The client wraps its transport in a RetryTransport (10 tries on GET); ours is the only retry policy.
+        self.client._client._transport.max_attempts = 1
+        self.downloads = httpx.Client(follow_redirects=True)
+        owner_name, _, version = entry.ref.partition(":")
+        self.owner, _, self.name = owner_name.partition("/")
+        self.version = version or None
+
+    def run(self, model_input: dict[str, Any]) -> Any:
+        what = f"{self.entry.id} on Replicate"
+        prediction = call_with_retries(self.policy, what, lambda: self._create(model_input), self.classify)
+        deadline = time.monotonic() + self.policy.deadline
+        while prediction.status not in DONE:
+            if time.monotonic() > deadline:
+                raise ProviderError(f"{what}: still {prediction.status} after {self.policy.deadline:.0f} s")
+            time.sleep(self.policy.poll_interval)
+            call_with_retries(self.policy, what, prediction.reload, self.classify)
+        if prediction.status == "failed":
+            message = str(prediction.error or "the prediction failed")
+            raise (ModelRefused if REFUSALS.search(message) else ProviderError)(f"{what}: {message}")
+        if prediction.status != "succeeded":
+            raise ProviderError(f"{what}: prediction {prediction.status}")
+        return prediction.output
+
+    def _create(self, model_input: dict[str, Any]):
+        if self.version:
+            return self.client.predictions.create(version=self.version, input=model_input,
+                                                  wait=self.policy.prefer_wait)
+        return self.client.models.predictions.create(model=(self.owner, self.name), input=model_input,
+                                                     wait=self.policy.prefer_wait)
+
+    def classify(self, error: Exception) -> Exception:
+        if isinstance(error, ModelError):
+            message = str(error)
+            return (ModelRefused if REFUSALS.search(message) else ProviderError)(f"{self.entry.id}: {message}")
+        if isinstance(error, ReplicateError):
+            status = error.status or 0
+            detail = error.detail or error.title or "error"
+            if status == 429 or status >= 500:
+                return Retry(f"HTTP {status}: {detail}", _retry_after(detail))
+            return ProviderError(f"{self.entry.id} on Replicate: HTTP {status}: {detail}")
+        if isinstance(error, ValueError):  # the client could not parse the response
+            return Retry(f"malformed response ({error.__class__.__name__})")
+        return classify_httpx_error(error)
+
+    def fetch(self, url: str) -> GeneratedImage:
+        return fetch_image(url, self.policy, self.downloads)
+
+
+def _retry_after(detail: str) -> float | None:
+    """Replicate says when to come back in the 429 detail ("… available in 1 second", "resets in ~30s")."""
+    match = re.search(r"in ~?(\d+(?:\.\d+)?) ?s", detail or "")
+    return parse_retry_after(match.group(1)) if match else None
+
+
+class ReplicateTextToImage:
+    def __init__(self, entry: ModelEntry, runner: PredictionRunner):
+        self.model_id = entry.id
+        self.entry = entry
+        self.runner = runner
+
+    def generate(self, text: str, *, seed: int) -> GeneratedImage:
+        model_input = fill_template(self.entry.options.get("input", {"prompt": "{text}"}), text=text)
+        if "seed" in self.entry.options.get("seeded", ["seed"]):
+            model_input.setdefault("seed", seed)
+        return self.runner.fetch(first_url(self.runner.run(model_input)))
+
+
+class ReplicateImageToText:
+    def __init__(self, entry: ModelEntry, runner: PredictionRunner):
+        self.model_id = entry.id
+        self.entry = entry
+        self.runner = runner
+
+    def describe(self, image: Path) -> str:
+        model_input = fill_template(self.entry.options.get("input", {"image": "{image}"}),
+                                    image=image_data_url(image), instruction=INSTRUCTION)
+        return read_text(self.runner.run(model_input), self.entry.options.get("strip_prefix", ""))
+
+
+class ReplicateEmbedder:
+    def __init__(self, entry: ModelEntry, runner: PredictionRunner):
+        self.model_id = entry.id
+        self.entry = entry
+        self.runner = runner
+        self.takes_images = "image_input" in entry.options
+
+    def _vector(self, model_input: dict[str, Any]) -> np.ndarray:
+        output = self.runner.run(model_input)
+        if not isinstance(output, list) or not output or not all(isinstance(x, int | float) for x in output):
+            raise ProviderError(f"{self.model_id}: expected a list of numbers")
+        return np.asarray(output, dtype=np.float32)
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        template = self.entry.options.get("text_input", {"text_input": "{text}", "modality": "text"})
+        return np.stack([self._vector(fill_template(template, text=text)) for text in texts])
+
+    def embed_images(self, images: list[Path]) -> np.ndarray:
+        if not self.takes_images:
+            raise ModelUnavailable(f"{self.model_id} embeds texts only")
+        template = self.entry.options["image_input"]
+        return np.stack([self._vector(fill_template(template, image=image_data_url(path))) for path in images])

@@ -1,0 +1,337 @@
+"""A loopback fake of the Replicate and OpenAI HTTP APIs, for the official clients pointed at it by base URL.
+
+It answers with protocol-correct bodies: real PNGs (drawn by the offline painter from the prompt), captions
+read from the image it was sent (by the offline reader), and embedding vectors (a hashed bag of words, so
+texts and images share one space). Faults are injected per call with ``inject(route, Fault(...))``.
+Usable from tests and benchmarks: ``with FakeServer() as fake: ...``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import io
+import itertools
+import json
+import re
+import struct
+import threading
+import time
+import zlib
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from engine import Catalog
+from engine.providers.offline.painter import encode_png, paint
+from engine.providers.offline.reader import describe_pixels, load_pixels
+
+STREAMING = {"mplug-owl", "llava-13b", "moondream", "minigpt-4"}  # models whose text output is a token list
+
+
+@dataclass
+class Fault:
+    """What to do to one matching call instead of (or before) answering normally."""
+
+    latency: float = 0.0  # seconds to wait before answering
+    status: int | None = None  # answer with this HTTP error
+    retry_after: str | None = None  # with status 429/503: the Retry-After header
+    hang: float = 0.0  # hold the connection this long, then answer (longer than the client's timeout)
+    malformed: bool = False  # answer 200 with a body that is not JSON
+    non_image: bool = False  # the generated image URL serves HTML
+    oversized: str = ""  # "pixels": a 9000×9000 PNG; "bytes": a body over 25 MB
+    refusal: bool = False  # the model refuses (NSFW / content policy)
+
+
+def text_vector(text: str, dimensions: int) -> list[float]:
+    """A deterministic embedding: hashed words and word pairs, normalised."""
+    words = re.findall(r"[a-z]+", text.lower())
+    vector = np.zeros(dimensions)
+    for token in words + [f"{a} {b}" for a, b in itertools.pairwise(words)]:
+        digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+        vector[int.from_bytes(digest[:4], "little") % dimensions] += 1.0 if digest[4] % 2 else -1.0
+    norm = np.linalg.norm(vector)
+    return (vector / norm if norm else vector + 1 / np.sqrt(dimensions)).round(6).tolist()
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """A small PNG whose header claims ``width`` × ``height`` pixels: a decompression bomb's calling card."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = zlib.compress(b"\0" * 1024)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def image_from_data_url(url: str) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(url.partition(",")[2])))
+
+
+def caption_of(url: str) -> str:
+    return describe_pixels(load_pixels(image_from_data_url(url)))
+
+
+class FakeServer:
+    """Replicate on /v1/predictions, /v1/models/…; OpenAI on /v1/images, /v1/chat, /v1/embeddings; files on /files."""
+
+    def __init__(self, latency: dict[str, float] | None = None):
+        self.latency = latency or {}  # by kind ("t2i", "i2t", "embed"): seconds every call takes
+        self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self.requests: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}
+        self.predictions: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+        self.counter = itertools.count(1)
+        self.replicate_models = {}
+        for entry in Catalog.load().entries():
+            if entry.provider == "replicate":
+                owner_name, _, version = entry.ref.partition(":")
+                self.replicate_models[version or owner_name] = entry
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+
+    def __enter__(self) -> FakeServer:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def inject(self, route: str, *faults: Fault) -> None:
+        """Apply ``faults`` to the next calls whose path starts with ``route``, one fault per call."""
+        with self.lock:
+            self.faults[route].extend(faults)
+
+    def calls(self, route: str, method: str = "POST") -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["path"].startswith(route) and r["method"] == method]
+
+    def _fault_for(self, path: str) -> Fault | None:
+        with self.lock:
+            for route, queue in self.faults.items():
+                if path.startswith(route) and queue:
+                    return queue.popleft()
+        return None
+
+    def store_file(self, data: bytes, suffix: str = ".png") -> str:
+        name = f"{next(self.counter)}{suffix}"
+        self.files[name] = data
+        return f"{self.url}/files/{name}"
+
+    # ── model behaviour ──────────────────────────────────────────────────────────────────────────────
+    def draw(self, prompt: str, fault: Fault | None) -> bytes:
+        if fault and fault.non_image:
+            return b"<html><body>Service temporarily unavailable</body></html>"
+        if fault and fault.oversized == "pixels":
+            return bomb_png(9000, 9000)
+        if fault and fault.oversized == "bytes":
+            return b"\x89PNG\r\n\x1a\n" + b"\0" * (26 * 1024 * 1024)
+        seed = int(hashlib.sha256(prompt.encode()).hexdigest()[:6], 16)
+        return encode_png(paint(prompt, seed))
+
+    def replicate_output(self, entry, model_input: dict[str, Any], fault: Fault | None) -> Any:
+        if entry.kind == "t2i":
+            return [self.store_file(self.draw(str(model_input.get("prompt", "")), fault))]
+        if entry.kind == "i2t":
+            image = next(v for v in model_input.values() if isinstance(v, str) and v.startswith("data:"))
+            caption = caption_of(image)
+            if entry.options.get("strip_prefix"):
+                return f"{entry.options['strip_prefix']} {caption.lower()}"
+            return re.findall(r"\S+\s*", caption) if entry.id in STREAMING else caption
+        if model_input.get("modality") == "vision":
+            return text_vector(caption_of(model_input["input"]), 1024)
+        return text_vector(str(model_input.get("text_input", "")), 1024)
+
+    # ── HTTP ─────────────────────────────────────────────────────────────────────────────────────────
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _send(self, status: int, body: bytes, content_type: str = "application/json",
+                      headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+                self._send(status, json.dumps(data).encode(), headers=headers)
+
+            def _record(self, body: Any) -> None:
+                with fake.lock:
+                    fake.requests.append({"method": self.command, "path": self.path, "json": body,
+                                          "headers": {k.lower(): v for k, v in self.headers.items()}})
+
+            def do_GET(self) -> None:
+                self._record(None)
+                if self.path.startswith("/files/"):
+                    data = fake.files.get(self.path.split("/")[-1])
+                    if data is None:
+                        return self._json(404, {"detail": "Not found"})
+                    kind = "text/html" if data.startswith(b"<html") else "image/png"
+                    return self._send(200, data, kind)
+                if not self._authorised():
+                    return
+                match = re.fullmatch(r"/v1/predictions/([\w-]+)", self.path)
+                if match and match.group(1) in fake.predictions:
+                    fault = fake._fault_for(self.path)
+                    if self._fail(fault):
+                        return
+                    prediction = fake.predictions[match.group(1)]
+                    return self._json(200, prediction)
+                self._json(404, {"title": "Not found", "detail": "Not found", "status": 404})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else {}
+                self._record(body)
+                if not self._authorised():
+                    return
+                fault = fake._fault_for(self.path)
+                if self.path == "/v1/predictions" or re.fullmatch(r"/v1/models/[\w.-]+/[\w.-]+/predictions",
+                                                                   self.path):
+                    return self._replicate_create(body, fault)
+                if self.path == "/v1/images/generations":
+                    return self._openai_images(body, fault)
+                if self.path == "/v1/chat/completions":
+                    return self._openai_chat(body, fault)
+                if self.path == "/v1/embeddings":
+                    return self._openai_embeddings(body, fault)
+                self._json(404, {"detail": "Not found"})
+
+            def _authorised(self) -> bool:
+                if re.fullmatch(r"Bearer \S+", self.headers.get("Authorization", "")):
+                    return True
+                if self.path.startswith("/v1/predictions") or self.path.startswith("/v1/models"):
+                    self._json(401, {"title": "Unauthenticated", "status": 401,
+                                     "detail": "You did not pass a valid authentication token"})
+                else:
+                    self._json(401, {"error": {"message": "Incorrect API key provided.", "param": None,
+                                               "type": "invalid_request_error", "code": "invalid_api_key"}})
+                return False
+
+            def _fail(self, fault: Fault | None, openai_style: bool = False) -> bool:
+                """Apply the transport-level part of a fault; True when the call has been answered."""
+                if fault is None:
+                    return False
+                if fault.latency:
+                    time.sleep(fault.latency)
+                if fault.hang:
+                    time.sleep(fault.hang)
+                if fault.status:
+                    headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                    throttled = fault.status == 429
+                    if openai_style:
+                        body = {"error": {"message": "Rate limit reached for requests" if throttled
+                                          else "The server had an error while processing your request.",
+                                          "type": "requests" if throttled else "server_error",
+                                          "param": None, "code": "rate_limit_exceeded" if throttled else None}}
+                    else:
+                        body = {"detail": "Request was throttled. Your rate limit resets in ~1s."
+                                if throttled else "Internal server error", "status": fault.status}
+                    self._json(fault.status, body, headers)
+                    return True
+                if fault.malformed:
+                    self._send(200, b'{"id": "abc", "status": "succ')
+                    return True
+                return False
+
+            def _pause(self, kind: str) -> None:
+                if fake.latency.get(kind):
+                    time.sleep(fake.latency[kind])
+
+            def _replicate_create(self, body: dict[str, Any], fault: Fault | None) -> None:
+                if self._fail(fault):
+                    return
+                owner_name = "/".join(self.path.split("/")[3:5]) if self.path.startswith("/v1/models") else None
+                entry = fake.replicate_models.get(body.get("version") or owner_name)
+                if entry is None:
+                    return self._json(422, {"title": "Invalid version or not permitted", "status": 422,
+                                            "detail": "The specified version does not exist (or perhaps you don't "
+                                                      "have permission to use it?)"})
+                self._pause(entry.kind)
+                prediction_id = f"p{next(fake.counter):08d}"
+                prediction = {
+                    "id": prediction_id, "model": entry.ref.partition(":")[0], "version": body.get("version", ""),
+                    "input": body.get("input", {}), "logs": "", "error": None, "output": None,
+                    "status": "succeeded", "created_at": "2026-11-25T00:00:00Z", "data_removed": False,
+                    "urls": {"get": f"{fake.url}/v1/predictions/{prediction_id}",
+                             "cancel": f"{fake.url}/v1/predictions/{prediction_id}/cancel"},
+                }
+                if fault and fault.refusal:
+                    prediction |= {"status": "failed",
+                                   "error": "NSFW content detected. Try running it again, or try a different prompt."}
+                else:
+                    prediction["output"] = fake.replicate_output(entry, body.get("input", {}), fault)
+                fake.predictions[prediction_id] = prediction
+                if "wait" not in self.headers.get("Prefer", ""):
+                    prediction = {**prediction, "status": "starting", "output": None, "error": None}
+                self._json(201, prediction)
+
+            def _openai_images(self, body: dict[str, Any], fault: Fault | None) -> None:
+                if self._fail(fault, openai_style=True):
+                    return
+                self._pause("t2i")
+                model = body.get("model", "dall-e-2")
+                if model.startswith("gpt-image") and "response_format" in body:
+                    return self._json(400, {"error": {"message": "Unknown parameter: 'response_format'.",
+                                                      "type": "invalid_request_error", "param": "response_format",
+                                                      "code": "unknown_parameter"}})
+                if fault and fault.refusal:
+                    return self._json(400, {"error": {
+                        "message": "Your request was rejected as a result of our safety system.",
+                        "type": "invalid_request_error", "param": None, "code": "content_policy_violation"}})
+                data = fake.draw(body.get("prompt", ""), fault)
+                if model.startswith("gpt-image") or body.get("response_format") == "b64_json":
+                    item = {"b64_json": base64.b64encode(data).decode(), "revised_prompt": body.get("prompt")}
+                else:
+                    item = {"url": fake.store_file(data)}
+                self._json(200, {"created": 1764000000, "data": [item]})
+
+            def _openai_chat(self, body: dict[str, Any], fault: Fault | None) -> None:
+                if self._fail(fault, openai_style=True):
+                    return
+                self._pause("i2t")
+                parts = body["messages"][-1]["content"]
+                image = next(part["image_url"]["url"] for part in parts if part.get("type") == "image_url")
+                message = {"role": "assistant", "content": caption_of(image), "refusal": None}
+                if fault and fault.refusal:
+                    message = {"role": "assistant", "content": None, "refusal": "I can't help with that image."}
+                self._json(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000,
+                                 "model": body.get("model"), "choices": [{"index": 0, "message": message,
+                                                                          "finish_reason": "stop"}],
+                                 "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}})
+
+            def _openai_embeddings(self, body: dict[str, Any], fault: Fault | None) -> None:
+                if self._fail(fault, openai_style=True):
+                    return
+                self._pause("embed")
+                texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                rows = []
+                for index, text in enumerate(texts):
+                    vector = text_vector(text, 1536)
+                    if body.get("encoding_format") == "base64":
+                        vector = base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode()
+                    rows.append({"object": "embedding", "index": index, "embedding": vector})
+                self._json(200, {"object": "list", "data": rows, "model": body.get("model"),
+                                 "usage": {"prompt_tokens": 10, "total_tokens": 10}})
+
+        return Handler
