@@ -25,10 +25,13 @@ def key_availability(entry: ModelEntry, key_name: str) -> Availability:
     return Availability(True)
 
 
-def require_available(entry: ModelEntry, key_name: str) -> None:
-    status = key_availability(entry, key_name)
-    if not status.ok:
-        raise ModelUnavailable(f"{entry.name} is unavailable: {status.reason}")
+def require_key(entry: ModelEntry, key_name: str) -> str:
+    """The key a hosted model needs. Retirement is not checked here: the catalog refuses retired models,
+    while a gateway that still serves one can be reached by building it directly."""
+    key = os.environ.get(key_name)
+    if not key:
+        raise ModelUnavailable(f"{entry.name} is unavailable: set {key_name}")
+    return key
 
 
 def image_data_url(image: Path) -> str:

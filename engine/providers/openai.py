@@ -13,7 +13,7 @@ import openai
 from engine.catalog import ModelEntry
 from engine.errors import ModelRefused, ModelUnavailable, ProviderError
 from engine.protocols import Availability, GeneratedImage, Model
-from engine.providers.hosted import INSTRUCTION, image_data_url, key_availability, read_text, require_available
+from engine.providers.hosted import INSTRUCTION, image_data_url, key_availability, read_text, require_key
 from engine.providers.http import Retry, RetryPolicy, call_with_retries, fetch_image, parse_retry_after, verify_image
 
 KEY = "OPENAI_API_KEY"
@@ -28,7 +28,7 @@ class OpenAIProvider:
         return key_availability(entry, KEY)
 
     def create(self, entry: ModelEntry) -> Model:
-        require_available(entry, KEY)
+        require_key(entry, KEY)
         caller = OpenAICaller(entry, self.policy)
         return {"t2i": OpenAITextToImage, "i2t": OpenAIImageToText, "embed": OpenAIEmbedder}[entry.kind](entry, caller)
 

@@ -27,7 +27,7 @@ from engine.providers.hosted import (
     image_data_url,
     key_availability,
     read_text,
-    require_available,
+    require_key,
 )
 from engine.providers.http import (
     Retry,
@@ -52,8 +52,7 @@ class ReplicateProvider:
         return key_availability(entry, TOKEN)
 
     def create(self, entry: ModelEntry) -> Model:
-        require_available(entry, TOKEN)
-        runner = PredictionRunner(entry, os.environ[TOKEN], self.policy)
+        runner = PredictionRunner(entry, require_key(entry, TOKEN), self.policy)
         return {"t2i": ReplicateTextToImage, "i2t": ReplicateImageToText, "embed": ReplicateEmbedder}[entry.kind](
             entry, runner)
 
