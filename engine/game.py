@@ -94,8 +94,15 @@ class TelephoneLine:
             return
 
         yield CallStarted(cid, 0, "embed", self.embedder.model_id)
-        prompt_vector = self.embeddings.text(prompt.text)
-        previous_vector = self.embeddings.text(clean_caption(done[-1].caption)) if done else prompt_vector
+        try:
+            prompt_vector = self.embeddings.text(prompt.text)
+            previous_vector = self.embeddings.text(clean_caption(done[-1].caption)) if done else prompt_vector
+        except ProviderError as error:
+            status = "refused" if isinstance(error, ModelRefused) else "failed"
+            detail = f"{status} before turn {len(done) + 1}, embedding the prompt: {error}"
+            store.finish(conversation, status, detail)
+            yield GameFinished(cid, status, detail, len(done))
+            return
         previous_image = conversation.image_path(done[-1]) if done else None
         text = done[-1].caption if done else prompt.text
         for step in range(len(done) + 1, turns + 1):

@@ -27,6 +27,7 @@ from engine import (
 from engine.catalog import KIND_NAMES, user_catalog_path
 from engine.events import CallStarted, DistancesReady, GameFinished, TurnFailed
 from engine.prompts import user_prompts_path
+from tui import cli_tournament
 
 console = Console(highlight=False)
 
@@ -52,13 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     prompts.add_argument("--paths", action="store_true", help="show where prompt files are read from")
     show = commands.add_parser("show", help="show a saved run")
     show.add_argument("run", type=Path)
+    cli_tournament.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"play": _play, "models": _models, "prompts": _prompts, "show": _show}[args.command](args)
+        commands = {"play": _play, "models": _models, "prompts": _prompts, "show": _show, **cli_tournament.COMMANDS}
+        return commands[args.command](args)
     except TelephoneError as error:
         console.print(f"[bold red]aitelephone: error:[/] {error}", soft_wrap=True)
         return 2

@@ -245,3 +245,14 @@ def test_a_refusal_ends_the_game_cleanly_and_is_recorded_on_the_turn(fake, catal
     assert conversation.turns[-1].refused and "NSFW" in conversation.turns[-1].error
     saved = b"".join(path.read_bytes() for path in (tmp_path / "run").rglob("*") if path.is_file())
     assert TOKEN.encode() not in saved and KEY.encode() not in saved
+
+
+def test_a_failure_embedding_the_prompt_ends_the_game_cleanly(fake, catalog, tmp_path):
+    fake.inject("/v1/predictions", *[Fault(status=500)] * 3)  # every try at embedding the prompt fails
+    line = TelephoneLine(openai_model(catalog, "gpt-image-1-mini"), openai_model(catalog, "gpt-4o-mini"),
+                         replicate(catalog, "imagebind"))
+    events = list(line.play(load_prompts()[0], 3, RunStore.open(tmp_path / "run", {}), seed=0))
+    assert events[-1].status == "failed" and events[-1].detail.startswith("failed before turn 1, embedding the prompt")
+    conversation = load_run(tmp_path / "run").conversations[0]
+    assert conversation.info.status == "failed" and conversation.turns == []
+    assert not fake.calls("/v1/images/generations"), "no drawing is paid for when the game cannot be measured"

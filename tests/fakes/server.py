@@ -31,6 +31,7 @@ from engine import Catalog
 from engine.providers.offline.painter import encode_png, paint
 from engine.providers.offline.reader import describe_pixels, load_pixels
 
+OPENAI_ROUTES = ("/v1/images/generations", "/v1/chat/completions", "/v1/embeddings")
 STREAMING = {"mplug-owl", "llava-13b", "moondream", "minigpt-4"}  # models whose text output is a token list
 
 
@@ -85,6 +86,8 @@ class FakeServer:
         self.latency = latency or {}  # by kind ("t2i", "i2t", "embed"): seconds every call takes
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.requests: list[dict[str, Any]] = []
+        self.in_flight: dict[str, int] = defaultdict(int)  # model calls being answered now, by provider
+        self.most_in_flight: dict[str, int] = defaultdict(int)
         self.files: dict[str, bytes] = {}
         self.predictions: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
@@ -206,6 +209,17 @@ class FakeServer:
                 if not self._authorised():
                     return
                 fault = fake._fault_for(self.path)
+                provider = "openai" if self.path in OPENAI_ROUTES else "replicate"
+                with fake.lock:
+                    fake.in_flight[provider] += 1
+                    fake.most_in_flight[provider] = max(fake.most_in_flight[provider], fake.in_flight[provider])
+                try:
+                    self._answer(body, fault)
+                finally:
+                    with fake.lock:
+                        fake.in_flight[provider] -= 1
+
+            def _answer(self, body: dict[str, Any], fault: Fault | None) -> None:
                 if self.path == "/v1/predictions" or re.fullmatch(r"/v1/models/[\w.-]+/[\w.-]+/predictions",
                                                                    self.path):
                     return self._replicate_create(body, fault)

@@ -1,0 +1,111 @@
+"""What a run says: drift per pair, level and step; when captions stop moving; who keeps meaning best.
+
+Convergence step: the first step after which the caption stops moving — the first step s whose caption
+and the next two are each within CONVERGED_BELOW (cosine distance) of the caption before them. None when
+the game never settles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.prompts import LEVELS
+from engine.records import Turn
+from engine.store import Conversation, Run
+
+CONVERGED_BELOW = 0.02
+CONVERGED_FOR = 3
+METRICS = ("distance_to_prompt", "distance_to_previous", "image_to_prompt", "image_to_previous_image")
+
+
+def convergence_step(turns: list[Turn]) -> int | None:
+    moves = [t.distance_to_previous for t in turns if t.distance_to_previous is not None]
+    for start in range(len(moves) - CONVERGED_FOR + 1):
+        if all(move < CONVERGED_BELOW for move in moves[start:start + CONVERGED_FOR]):
+            return start  # the caption of step `start` is where it settled (step 0: the prompt itself)
+    return None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Mean and spread of one metric over the games of one pair, level and step."""
+
+    mean: float
+    std: float
+    games: int
+
+
+@dataclass(frozen=True)
+class PairSummary:
+    t2i: str
+    i2t: str
+    level: str
+    games: int
+    final_mean: float | None  # mean distance to the prompt at the last step reached
+    final_std: float | None
+    convergence_mean: float | None  # mean convergence step of the games that settled
+    settled: int  # games that settled
+
+    @property
+    def pair(self) -> str:
+        return f"{self.t2i} ⇄ {self.i2t}"
+
+
+class Analysis:
+    def __init__(self, run: Run):
+        self.run = run
+        self.conversations = [c for c in run.conversations if c.turns]
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        return sorted({(c.info.t2i, c.info.i2t) for c in self.conversations})
+
+    @property
+    def levels(self) -> list[str]:
+        present = {c.info.level for c in self.conversations}
+        return [level for level in (*LEVELS, "custom") if level in present]
+
+    def _games(self, pair: tuple[str, str], level: str | None) -> list[Conversation]:
+        return [c for c in self.conversations
+                if (c.info.t2i, c.info.i2t) == pair and (level is None or c.info.level == level)]
+
+    def by_step(self, pair: tuple[str, str], level: str | None, metric: str = "distance_to_prompt") -> list[Cell]:
+        """One cell per step: the metric's mean and spread over the pair's games at that level."""
+        games = self._games(pair, level)
+        steps = max((len(c.turns) for c in games), default=0)
+        cells = []
+        for step in range(steps):
+            values = [getattr(c.turns[step], metric) for c in games if len(c.turns) > step]
+            values = [v for v in values if v is not None]
+            if values:
+                cells.append(Cell(float(np.mean(values)), float(np.std(values)), len(values)))
+        return cells
+
+    def summary(self, pair: tuple[str, str], level: str | None) -> PairSummary:
+        games = self._games(pair, level)
+        finals = [t.distance_to_prompt for c in games for t in [c.turns[-1]] if t.distance_to_prompt is not None]
+        settled = [s for c in games if (s := convergence_step(c.turns)) is not None]
+        return PairSummary(
+            pair[0], pair[1], level or "all", len(games),
+            float(np.mean(finals)) if finals else None, float(np.std(finals)) if finals else None,
+            float(np.mean(settled)) if settled else None, len(settled),
+        )
+
+    def leaderboard(self, level: str | None) -> list[PairSummary]:
+        """Pairs ranked by mean final distance to the prompt (lower keeps meaning better)."""
+        rows = [self.summary(pair, level) for pair in self.pairs]
+        rows = [row for row in rows if row.games]
+        return sorted(rows, key=lambda row: (row.final_mean is None, row.final_mean or 0.0))
+
+    def rows(self) -> list[dict]:
+        """One flat row per conversation and step, every metric included (for tables and exports)."""
+        table = []
+        for conversation in self.conversations:
+            info = conversation.info
+            for turn in conversation.turns:
+                table.append({"conversation": info.id, "prompt_id": info.prompt_id, "level": info.level,
+                              "t2i": info.t2i, "i2t": info.i2t, "step": turn.step,
+                              **{metric: getattr(turn, metric) for metric in METRICS}})
+        return table

@@ -1,0 +1,41 @@
+"""Drift charts: mean distance to the prompt against the step, one line per pair, one chart per level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+
+from engine.analysis import Analysis  # noqa: E402
+
+
+def write_charts(analysis: Analysis, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for level in analysis.levels:
+        figure, axes = plt.subplots(figsize=(9, 5.5), dpi=110)
+        for pair in analysis.pairs:
+            cells = analysis.by_step(pair, level)
+            if not cells:
+                continue
+            steps = list(range(1, len(cells) + 1))
+            means = [cell.mean for cell in cells]
+            spreads = [cell.std for cell in cells]
+            line, = axes.plot(steps, means, marker="o", markersize=3, label=f"{pair[0]} ⇄ {pair[1]}")
+            axes.fill_between(steps, [m - s for m, s in zip(means, spreads, strict=True)],
+                              [m + s for m, s in zip(means, spreads, strict=True)], color=line.get_color(), alpha=0.12)
+        axes.set_title(f"Drift from the prompt, {level} prompts")
+        axes.set_xlabel("step")
+        axes.set_ylabel("mean cosine distance to the prompt")
+        axes.set_ylim(bottom=0)
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=8, loc="lower right")
+        path = folder / f"drift-{level}.png"
+        figure.tight_layout()
+        figure.savefig(path)
+        plt.close(figure)
+        written.append(path)
+    return written
