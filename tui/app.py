@@ -21,6 +21,7 @@ from tui.screens.game_screen import GameScreen
 from tui.screens.help_screen import HelpScreen
 from tui.screens.picker_screen import GameSettings, PickerScreen
 from tui.screens.replay_screen import ReplayScreen, RunBrowserScreen, find_conversations
+from tui.screens.tournament_screen import TournamentScreen
 from tui.widgets.turn_image import IMAGE_MODES
 
 THEMES = ("textual-dark", "textual-light")
@@ -37,6 +38,7 @@ class TelephoneCommands(Provider):
         commands = [
             ("New game", "choose models and a prompt", app.action_new_game),
             ("Open replay", "browse saved games", app.action_open_runs),
+            ("New tournament", "every chosen pair on every catalog prompt", app.action_new_tournament),
             ("Switch theme", "toggle light and dark", app.action_switch_theme),
         ]
         matcher = self.matcher(query)
@@ -103,11 +105,17 @@ class TelephoneApp(App):
     def start_game(self, settings: GameSettings) -> None:
         self.push_screen(GameScreen(settings))
 
+    def start_tournament(self, chosen: dict[Kind, str], turns: int, resume: Path | None = None) -> None:
+        self.push_screen(TournamentScreen(self.catalog, chosen, turns, resume))
+
     def action_new_game(self) -> None:
         while not isinstance(self.screen, PickerScreen) and len(self.screen_stack) > 2:
             self.pop_screen()
         if not isinstance(self.screen, PickerScreen):
             self.pop_screen()
+
+    def action_new_tournament(self) -> None:
+        self.start_tournament(dict(DEFAULT_MODELS), 10)
 
     def action_open_runs(self) -> None:
         self.push_screen(RunBrowserScreen(self.runs_dir))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tui.app import TelephoneApp
 from tui.screens.game_screen import GameScreen
+from tui.screens.tournament_screen import TournamentScreen
 
 SIZE = (110, 34)
 
@@ -35,12 +36,22 @@ async def capture(out: Path) -> list[Path]:
             await pilot.press("tab", "tab", "tab", "down", "down", "down", "enter")
             await _wait(pilot, lambda: isinstance(app.screen, GameScreen) and not app.screen.running)
             written.append(Path(app.save_screenshot("game.svg", str(out))))
-        (run,) = Path(runs).iterdir()
+        (run,) = [folder for folder in Path(runs).iterdir() if not folder.name.startswith("tournament")]
         app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell", replay=run)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("right", "right", "right")
             await _wait(pilot, lambda: True)
             written.append(Path(app.save_screenshot("replay.svg", str(out))))
+        app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell", pace=0.0)
+        async with app.run_test(size=SIZE) as pilot:
+            # A 4-turn tournament of the offline pair on every catalog prompt, then its leaderboard.
+            await pilot.press(*["tab"] * 5, "backspace", "backspace", "4", "ctrl+g", "ctrl+s")
+            await _wait(pilot, lambda: isinstance(app.screen, TournamentScreen) and app.screen.done == 10
+                        and not app.screen.running)
+            written.append(Path(app.save_screenshot("tournament.svg", str(out))))
+            await pilot.press("l", "right")
+            await _wait(pilot, lambda: True)
+            written.append(Path(app.save_screenshot("leaderboard.svg", str(out))))
     return written
 
 

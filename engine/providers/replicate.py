@@ -153,9 +153,13 @@ class ReplicateEmbedder:
 
     def _vector(self, model_input: dict[str, Any]) -> np.ndarray:
         output = self.runner.run(model_input)
-        if not isinstance(output, list) or not output or not all(isinstance(x, int | float) for x in output):
+        try:
+            vector = np.asarray(output, dtype=np.float32)
+        except (TypeError, ValueError) as error:
+            raise ProviderError(f"{self.model_id}: expected a list of numbers") from error
+        if vector.ndim != 1 or not vector.size or not np.isfinite(vector).all():
             raise ProviderError(f"{self.model_id}: expected a list of numbers")
-        return np.asarray(output, dtype=np.float32)
+        return vector
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         template = self.entry.options.get("text_input", {"text_input": "{text}", "modality": "text"})

@@ -79,13 +79,23 @@ def caption_of(url: str) -> str:
     return describe_pixels(load_pixels(image_from_data_url(url)))
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client killed mid-request (the kill -9 tests) drops its connection; that is not news."""
+
+
 class FakeServer:
     """Replicate on /v1/predictions, /v1/models/…; OpenAI on /v1/images, /v1/chat, /v1/embeddings; files on /files."""
 
-    def __init__(self, latency: dict[str, float] | None = None):
+    def __init__(self, latency: dict[str, float] | None = None, cheap: bool = False):
         self.latency = latency or {}  # by kind ("t2i", "i2t", "embed"): seconds every call takes
+        # cheap: tiny one-colour PNGs and captions made from the request, so that a benchmark measures the
+        # client's scheduling and the injected latency, not the fake's own drawing and reading.
+        self.cheap = cheap
+        self.record = True  # keep every request for assertions (off for long benchmarks)
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.requests: list[dict[str, Any]] = []
+        self.answered: dict[str, int] = defaultdict(int)  # model calls answered, by kind (t2i, i2t, embed)
         self.in_flight: dict[str, int] = defaultdict(int)  # model calls being answered now, by provider
         self.most_in_flight: dict[str, int] = defaultdict(int)
         self.files: dict[str, bytes] = {}
@@ -97,7 +107,7 @@ class FakeServer:
             if entry.provider == "replicate":
                 owner_name, _, version = entry.ref.partition(":")
                 self.replicate_models[version or owner_name] = entry
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
 
@@ -130,27 +140,37 @@ class FakeServer:
         return f"{self.url}/files/{name}"
 
     # ── model behaviour ──────────────────────────────────────────────────────────────────────────────
-    def draw(self, prompt: str, fault: Fault | None) -> bytes:
+    def draw(self, prompt: str, fault: Fault | None, model: str = "") -> bytes:
         if fault and fault.non_image:
             return b"<html><body>Service temporarily unavailable</body></html>"
         if fault and fault.oversized == "pixels":
             return bomb_png(9000, 9000)
         if fault and fault.oversized == "bytes":
             return b"\x89PNG\r\n\x1a\n" + b"\0" * (26 * 1024 * 1024)
-        seed = int(hashlib.sha256(prompt.encode()).hexdigest()[:6], 16)
+        seed = int(hashlib.sha256(f"{model}:{prompt}".encode()).hexdigest()[:6], 16)
+        if self.cheap:
+            buffer = io.BytesIO()
+            Image.new("RGB", (32, 32), (seed % 256, seed // 256 % 256, seed // 65536 % 256)).save(buffer, "PNG")
+            return buffer.getvalue()
         return encode_png(paint(prompt, seed))
+
+    def caption(self, image_url: str, model: str = "") -> str:
+        if self.cheap:
+            digest = hashlib.sha256(f"{model}:{image_url}".encode()).hexdigest()
+            return f"a picture, mostly colour {digest[:6]}, with {int(digest[6], 16)} things in it"
+        return caption_of(image_url)
 
     def replicate_output(self, entry, model_input: dict[str, Any], fault: Fault | None) -> Any:
         if entry.kind == "t2i":
-            return [self.store_file(self.draw(str(model_input.get("prompt", "")), fault))]
+            return [self.store_file(self.draw(str(model_input.get("prompt", "")), fault, entry.id))]
         if entry.kind == "i2t":
             image = next(v for v in model_input.values() if isinstance(v, str) and v.startswith("data:"))
-            caption = caption_of(image)
+            caption = self.caption(image, entry.id)
             if entry.options.get("strip_prefix"):
                 return f"{entry.options['strip_prefix']} {caption.lower()}"
             return re.findall(r"\S+\s*", caption) if entry.id in STREAMING else caption
         if model_input.get("modality") == "vision":
-            return text_vector(caption_of(model_input["input"]), 1024)
+            return text_vector(self.caption(model_input["input"]), 1024)
         return text_vector(str(model_input.get("text_input", "")), 1024)
 
     # ── HTTP ─────────────────────────────────────────────────────────────────────────────────────────
@@ -178,11 +198,15 @@ class FakeServer:
                 self._send(status, json.dumps(data).encode(), headers=headers)
 
             def _record(self, body: Any) -> None:
+                if not fake.record:
+                    return
                 with fake.lock:
                     fake.requests.append({"method": self.command, "path": self.path, "json": body,
                                           "headers": {k.lower(): v for k, v in self.headers.items()}})
 
             def do_GET(self) -> None:
+                if self.path == "/_fake/answered":  # for a benchmark running the fake in another process
+                    return self._json(200, dict(fake.answered))
                 self._record(None)
                 if self.path.startswith("/files/"):
                     data = fake.files.get(self.path.split("/")[-1])
@@ -269,6 +293,8 @@ class FakeServer:
                 return False
 
             def _pause(self, kind: str) -> None:
+                with fake.lock:
+                    fake.answered[kind] += 1
                 if fake.latency.get(kind):
                     time.sleep(fake.latency[kind])
 
@@ -313,7 +339,7 @@ class FakeServer:
                     return self._json(400, {"error": {
                         "message": "Your request was rejected as a result of our safety system.",
                         "type": "invalid_request_error", "param": None, "code": "content_policy_violation"}})
-                data = fake.draw(body.get("prompt", ""), fault)
+                data = fake.draw(body.get("prompt", ""), fault, model)
                 if model.startswith("gpt-image") or body.get("response_format") == "b64_json":
                     item = {"b64_json": base64.b64encode(data).decode(), "revised_prompt": body.get("prompt")}
                 else:
@@ -326,7 +352,7 @@ class FakeServer:
                 self._pause("i2t")
                 parts = body["messages"][-1]["content"]
                 image = next(part["image_url"]["url"] for part in parts if part.get("type") == "image_url")
-                message = {"role": "assistant", "content": caption_of(image), "refusal": None}
+                message = {"role": "assistant", "content": fake.caption(image, body.get("model", "")), "refusal": None}
                 if fault and fault.refusal:
                     message = {"role": "assistant", "content": None, "refusal": "I can't help with that image."}
                 self._json(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000,
@@ -349,3 +375,22 @@ class FakeServer:
                                  "usage": {"prompt_tokens": 10, "total_tokens": 10}})
 
         return Handler
+
+
+def main() -> None:
+    """Serve the fake in its own process: prints its URL, serves until killed (for benchmarks)."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency", default="", help="e.g. t2i=0.03,i2t=0.015,embed=0.003")
+    parser.add_argument("--cheap", action="store_true")
+    args = parser.parse_args()
+    latency = {kind: float(value) for kind, _, value in (p.partition("=") for p in args.latency.split(",") if p)}
+    with FakeServer(latency=latency, cheap=args.cheap) as fake:
+        fake.record = False
+        print(fake.url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

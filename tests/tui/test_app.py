@@ -130,3 +130,30 @@ async def test_bad_turns_are_refused_with_a_reason(tmp_path):
         await pilot.press(*["tab"] * 5, "backspace", "backspace", "0", "enter")
         assert isinstance(app.screen, PickerScreen)
         assert "between 1 and 50" in str(app.screen.query_one("#problem", Label).content)
+
+
+async def test_tournament_from_the_picker_then_its_leaderboard(tmp_path):
+    from textual.widgets import DataTable, ProgressBar
+
+    from tui.screens.leaderboard_screen import LeaderboardScreen
+    from tui.screens.tournament_screen import TournamentScreen
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.press(*["tab"] * 5, "backspace", "backspace", "2", "ctrl+g")
+        assert isinstance(app.screen, TournamentScreen)
+        screen = app.screen
+        assert "10 games: 1 × 1 pairs × 10 prompts" in str(screen.query_one("#plan-text", Label).content)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.done == 10 and not screen.running, seconds=120)
+        assert screen.query_one(ProgressBar).progress == 10 and screen.failed == 0
+        await pilot.press("l")
+        assert isinstance(app.screen, LeaderboardScreen)
+        board = app.screen
+        assert board.level == "easy" and board.query_one(DataTable).row_count == 1
+        await pilot.press("right")
+        assert board.level == "medium"
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, PickerScreen)
+        (run,) = (tmp_path / "runs").glob("tournament-*")
+        assert sorted(len(c.turns) for c in load_run(run).conversations) == [2] * 10

@@ -75,7 +75,8 @@ class PromptList(OptionList):
 class PickerScreen(Screen):
     """Arrows choose, Tab moves between lists, Enter starts the game."""
 
-    BINDINGS = [("ctrl+s", "start", "Start game"), ("ctrl+r", "app.open_runs", "Replays")]
+    BINDINGS = [("ctrl+s", "start", "Start game"), ("ctrl+g", "tournament", "Tournament"),
+                ("ctrl+r", "app.open_runs", "Replays")]
     CSS_PATH = "picker_screen.tcss"
 
     def __init__(self, catalog: Catalog) -> None:
@@ -125,6 +126,13 @@ class PickerScreen(Screen):
             return
         self.query_one("#problem", Label).update("")
         self.app.start_game(settings)
+
+    def action_tournament(self) -> None:
+        """A tournament of the chosen models (more can be ticked on its screen), all catalog prompts."""
+        chosen = {lst.kind: lst.chosen for lst in self.query(ModelList)}
+        turns_text = self.query_one("#turns", Input).value
+        turns = int(turns_text) if turns_text.isdigit() and 1 <= int(turns_text) <= MAX_TURNS else 10
+        self.app.start_tournament(chosen, turns)
 
     @on(OptionList.OptionSelected)
     @on(Input.Submitted)

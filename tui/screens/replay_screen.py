@@ -9,7 +9,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
-from engine import Conversation, StorageError, load_run
+from engine import Conversation, InvalidInput, StorageError, load_run
+from engine.tournament import resume_plan
+from tui.screens.leaderboard_screen import LeaderboardScreen
 from tui.widgets.conversation_view import ConversationView
 
 
@@ -40,7 +42,12 @@ def final_distance(conversation: Conversation) -> float | None:
 class RunBrowserScreen(Screen):
     """Every saved conversation under a folder; Enter replays the highlighted one."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("r", "reload", "Reload")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("r", "reload", "Reload"),
+        Binding("l", "leaderboard", "Leaderboard"),
+        Binding("t", "resume_tournament", "Resume tournament"),
+    ]
     CSS_PATH = "conversation.tcss"
 
     def __init__(self, path: Path) -> None:
@@ -78,6 +85,28 @@ class RunBrowserScreen(Screen):
         elif not self.conversations:
             status += "  ·  play a game first (n from the picker)"
         self.query_one("#status", Label).update(status)
+
+    def _highlighted_run(self) -> Path | None:
+        row = self.query_one(DataTable).cursor_row
+        if not self.conversations or row is None or row >= len(self.conversations):
+            return None
+        return self.conversations[row].folder.parent.parent
+
+    def action_leaderboard(self) -> None:
+        if (folder := self._highlighted_run()) is not None:
+            self.app.push_screen(LeaderboardScreen(folder))
+
+    def action_resume_tournament(self) -> None:
+        """Finish what a stopped tournament left (of the highlighted conversation's run)."""
+        folder = self._highlighted_run()
+        if folder is None:
+            return
+        try:
+            plan = resume_plan(folder)
+        except InvalidInput as error:
+            self.notify(str(error), severity="warning")
+            return
+        self.app.start_tournament({"t2i": plan.t2i[0], "i2t": plan.i2t[0], "embed": plan.embedder}, plan.turns, folder)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.app.push_screen(ReplayScreen(self.conversations[event.cursor_row]))

@@ -1,0 +1,85 @@
+"""A run's leaderboard: pairs ranked per level, and mean drift against the step for that level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label
+from textual_plotext import PlotextPlot
+
+from engine import load_run
+from engine.analysis import CONVERGED_BELOW, CONVERGED_FOR, Analysis
+
+
+class LeaderboardScreen(Screen):
+    BINDINGS = [
+        # Priority: the ranking table moves by rows, so ← → always switch the level.
+        Binding("left", "level(-1)", "Previous level", priority=True),
+        Binding("right", "level(1)", "Next level", priority=True),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+    CSS_PATH = "leaderboard_screen.tcss"
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+        self.analysis = Analysis(load_run(folder))
+        self.level_index = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label(id="status")
+        with Horizontal(id="board"):
+            yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
+            yield PlotextPlot(id="chart")
+        yield Label(f"settles at: the first step after which the caption moves less than {CONVERGED_BELOW} "
+                    f"for {CONVERGED_FOR} turns in a row", id="legend")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"leaderboard · {self.folder.name}"
+        self.query_one(DataTable).add_columns("#", "pair", "games", "final", "±", "settles at")
+        self._show()
+
+    @property
+    def level(self) -> str | None:
+        levels = self.analysis.levels
+        return levels[self.level_index % len(levels)] if levels else None
+
+    def action_level(self, delta: int) -> None:
+        self.level_index += delta
+        self._show()
+
+    def _show(self) -> None:
+        level = self.level
+        levels = " · ".join(f"▸{name}◂" if name == level else name for name in self.analysis.levels)
+        games = len(self.analysis.conversations)
+        self.query_one("#status", Label).update(f"{games} games  ·  levels: {levels or 'none yet'}  (← →)")
+        table = self.query_one(DataTable)
+        table.clear()
+        plot = self.query_one(PlotextPlot).plt
+        plot.clear_data()
+        plot.clear_figure()
+        if level is None:
+            return
+        for rank, row in enumerate(self.analysis.leaderboard(level), start=1):
+            table.add_row(str(rank), row.pair, str(row.games),
+                          f"{row.final_mean:.3f}" if row.final_mean is not None else "–",
+                          f"{row.final_std:.3f}" if row.final_std is not None else "–",
+                          f"{row.convergence_mean:.1f}" if row.settled else "never")
+        steps = 0
+        for pair in self.analysis.pairs:
+            cells = self.analysis.by_step(pair, level)
+            if cells:
+                steps = max(steps, len(cells))
+                plot.plot(list(range(1, len(cells) + 1)), [cell.mean for cell in cells], label=f"{pair[0]} ⇄ {pair[1]}",
+                          marker="braille")
+        plot.xticks(list(range(1, steps + 1)))
+        plot.title(f"mean distance to the prompt, {level}")
+        plot.xlabel("step")
+        plot.ylim(0, None)
+        self.query_one(PlotextPlot).refresh()

@@ -1,0 +1,173 @@
+"""A tournament from the app: choose the pairs, see the plan, confirm, watch the games go."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, ProgressBar, SelectionList
+from textual.widgets.selection_list import Selection
+
+from engine import Catalog, InvalidInput, TelephoneError, load_prompts
+from engine.catalog import Kind
+from engine.events import CallStarted, CaptionReady, DistancesReady, Event, GameFinished, ImageReady, TurnFailed
+from engine.store import RunStore
+from engine.tournament import Tournament, TournamentPlan, resume_plan, start_tournament
+from tui.screens.leaderboard_screen import LeaderboardScreen
+
+APPLY_EVERY_SECONDS = 0.1
+
+
+class TournamentScreen(Screen):
+    """New (from the picker's choices) or resumed (from a run folder); Enter starts, Escape stops."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start"),
+        Binding("escape", "stop", "Stop / back"),
+        Binding("l", "leaderboard", "Leaderboard"),
+    ]
+    CSS_PATH = "tournament_screen.tcss"
+
+    def __init__(self, catalog: Catalog, chosen: dict[Kind, str], turns: int, resume: Path | None = None) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.chosen = chosen
+        self.turns = turns
+        self.resume = resume
+        self.cancel = threading.Event()
+        self.pending: deque[Event] = deque()
+        self.in_flight: dict[str, str] = {}
+        self.done = self.failed = 0
+        self.started: float | None = None
+        self.folder: Path | None = resume
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="choices"):
+            for kind, title in (("t2i", "text → image"), ("i2t", "image → text")):
+                options = [Selection(entry.name, entry.id, entry.id == self.chosen[kind])
+                           for entry in self.catalog.entries(kind) if self.catalog.availability(entry).ok]
+                selection = SelectionList(*options, id=f"pick-{kind}")
+                selection.border_title = title
+                yield selection
+            with Vertical(id="plan"):
+                yield Label(id="plan-text")
+                yield Button("Start tournament", id="start", variant="primary")
+        yield ProgressBar(id="progress", show_eta=True)
+        yield Label(id="stats")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "tournament"
+        if self.resume is not None:
+            self.query_one("#choices SelectionList").disabled = True
+        self.query_one(SelectionList).focus()
+        self._show_plan()
+
+    def plan(self) -> TournamentPlan:
+        if self.resume is not None:
+            return resume_plan(self.resume)
+        picked = {kind: tuple(self.query_one(f"#pick-{kind}", SelectionList).selected) for kind in ("t2i", "i2t")}
+        return TournamentPlan(picked["t2i"], picked["i2t"], self.chosen["embed"], tuple(load_prompts()), self.turns)
+
+    @on(SelectionList.SelectedChanged)
+    def _show_plan(self) -> None:
+        try:
+            plan = self.plan()
+        except InvalidInput as error:
+            self.query_one("#plan-text", Label).update(Text(str(error), style="red"))
+            self.query_one("#start", Button).disabled = True
+            return
+        calls = plan.calls(takes_images="image_input" in self.catalog.get(plan.embedder).options)
+        cost = plan.cost(self.catalog)
+        lines = [
+            f"{len(plan.games)} games: {len(plan.t2i)} × {len(plan.i2t)} pairs × {len(plan.prompts)} prompts",
+            f"{plan.turns} turns each, measured by {plan.embedder}",
+            f"{sum(calls.values())} model calls",
+            f"cost: about ${cost:.2f}" if cost else "cost: nothing (offline)",
+            "resuming: only what is missing is played" if self.resume else "",
+        ]
+        self.query_one("#plan-text", Label).update("\n".join(line for line in lines if line))
+        self.query_one("#start", Button).disabled = self.running
+        self.query_one(ProgressBar).update(total=len(plan.games))
+
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        if self.running:
+            return
+        try:
+            plan = self.plan()
+        except InvalidInput as error:
+            self.notify(str(error), severity="error")
+            return
+        self.running = True
+        self.query_one("#start", Button).disabled = True
+        self.started = time.monotonic()
+        self.set_interval(APPLY_EVERY_SECONDS, self._apply_pending)
+        self._play(plan)
+
+    @work(thread=True, exit_on_error=False)
+    def _play(self, plan: TournamentPlan) -> None:
+        try:
+            if self.folder is None:
+                self.folder = self.app.runs_dir / datetime.now().strftime("tournament-%Y%m%d-%H%M%S")
+                store = start_tournament(self.folder, plan)
+            else:
+                store = RunStore(self.folder)
+            Tournament(plan, self.catalog, store).run(self.pending.append, self.cancel)
+        except TelephoneError as error:
+            self.app.call_from_thread(self.notify, str(error), title="Tournament stopped", severity="error")
+        finally:
+            self.pending.append(None)  # the end
+
+    def _apply_pending(self) -> None:
+        changed = False
+        while self.pending:
+            event = self.pending.popleft()
+            changed = True
+            if event is None:
+                self.running = False
+                self.query_one("#stats", Label).update(self._stats(final=True))
+                self.notify("Press l for the leaderboard", title="Tournament over")
+                return
+            if isinstance(event, CallStarted):
+                self.in_flight[event.conversation_id] = event.role
+            elif isinstance(event, ImageReady | CaptionReady | DistancesReady | TurnFailed):
+                self.in_flight.pop(event.conversation_id, None)
+            elif isinstance(event, GameFinished):
+                self.in_flight.pop(event.conversation_id, None)
+                self.done += 1
+                self.failed += event.status in ("failed", "refused")
+                self.query_one(ProgressBar).advance(1)
+        if changed:
+            self.query_one("#stats", Label).update(self._stats())
+
+    def _stats(self, final: bool = False) -> str:
+        elapsed = time.monotonic() - (self.started or time.monotonic())
+        head = "stopped" if self.cancel.is_set() else "finished" if final else "playing"
+        return (f"{head} · {self.done} games done · {len(self.in_flight)} calls in flight · {self.failed} failed · "
+                f"{elapsed:.0f} s" + (f" · saved in {self.folder}" if final and self.folder else ""))
+
+    def action_stop(self) -> None:
+        if self.running:
+            self.cancel.set()
+            self.query_one("#stats", Label).update("stopping after the calls in flight…")
+        else:
+            self.app.pop_screen()
+
+    def action_leaderboard(self) -> None:
+        if self.folder is not None and (self.folder / "run.json").is_file():
+            self.app.push_screen(LeaderboardScreen(self.folder))
+
+    def on_unmount(self) -> None:
+        self.cancel.set()
