@@ -96,3 +96,15 @@ def test_cancel_stops_after_the_call_in_flight_and_keeps_finished_turns(tmp_path
     assert conversation.info.status == "cancelled"
     resumed = list(offline_line.play(load_prompts()[0], 10, store, seed=0))
     assert resumed[0].first_step == 3 and resumed[-1].status == "finished"
+
+
+def test_the_callback_api_sees_the_same_events_as_the_iterator(tmp_path, offline_line):
+    from engine.game import play_with_callback
+
+    prompt = load_prompts()[2]
+    seen = []
+    play_with_callback(offline_line, prompt, 2, RunStore.open(tmp_path / "a", {}), seen.append, seed=4)
+    iterated = list(offline_line.play(prompt, 2, RunStore.open(tmp_path / "b", {}), seed=4))
+    assert [type(e) for e in seen] == [type(e) for e in iterated]
+    assert [e.turn.caption for e in seen if isinstance(e, DistancesReady)] == \
+        [e.turn.caption for e in iterated if isinstance(e, DistancesReady)]
