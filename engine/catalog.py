@@ -51,11 +51,16 @@ def user_config_dir() -> Path:
     return Path(base) / "aitelephone"
 
 
-def _parse_entries(text: str, source: str) -> list[ModelEntry]:
+def read_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse a catalog file; a syntax error names the file."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise StorageError(f"{source}: not valid TOML: {error}") from error
+
+
+def _parse_entries(text: str, source: str) -> list[ModelEntry]:
+    data = read_toml(text, source)
     entries = []
     for index, raw in enumerate(data.get("model", []), start=1):
         missing = sorted(_ENTRY_KEYS - raw.keys())

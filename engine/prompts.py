@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from engine.catalog import user_config_dir
+from engine.catalog import read_toml, user_config_dir
 from engine.errors import InvalidInput, StorageError
 
 LEVELS = ("easy", "medium", "hard", "impossible")
@@ -25,10 +24,7 @@ def user_prompts_path() -> Path:
 
 
 def _parse(text: str, source: str) -> list[Prompt]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise StorageError(f"{source}: not valid TOML: {error}") from error
+    data = read_toml(text, source)
     prompts = []
     for index, raw in enumerate(data.get("prompt", []), start=1):
         if not {"id", "level", "text"} <= raw.keys():

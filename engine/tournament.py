@@ -13,7 +13,7 @@ from typing import Any
 from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, ResultCache
 from engine.catalog import Catalog
 from engine.errors import InvalidInput, TelephoneError
-from engine.events import Event, GameFinished
+from engine.events import CallStarted, CaptionReady, DistancesReady, Event, GameFinished, ImageReady, TurnFailed
 from engine.game import EmbeddingCache, TelephoneLine, validate_turns
 from engine.prompts import Prompt
 from engine.store import RunStore, conversation_id, load_run
@@ -90,6 +90,36 @@ class _Limited:
 
     def embed_images(self, images: list[Path]):
         return self._through("embed_images", images)
+
+
+class TournamentProgress:
+    """Games done, failures and calls in flight, read from a tournament's event stream (thread-safe),
+    so every front end counts the same way."""
+
+    def __init__(self, games: int):
+        self.games = games
+        self.done = 0
+        self.failed = 0
+        self._calls: dict[str, str] = {}  # conversation → the role of its call in flight
+        self._lock = threading.Lock()
+
+    def record(self, event: Event) -> bool:
+        """Count one event; True when it finished a game."""
+        with self._lock:
+            if isinstance(event, CallStarted):
+                self._calls[event.conversation_id] = event.role
+            elif isinstance(event, ImageReady | CaptionReady | DistancesReady | TurnFailed):
+                self._calls.pop(event.conversation_id, None)
+            elif isinstance(event, GameFinished):
+                self._calls.pop(event.conversation_id, None)
+                self.done += 1
+                self.failed += event.status in ("failed", "refused")
+                return True
+            return False
+
+    @property
+    def calls_in_flight(self) -> int:
+        return len(self._calls)
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -16,12 +15,19 @@ from rich.table import Table
 
 from engine import DEFAULT_MODELS, Catalog, InvalidInput, find_prompt, load_prompts, load_run
 from engine.analysis import CONVERGED_BELOW, CONVERGED_FOR, Analysis
-from engine.events import CallStarted, CaptionReady, DistancesReady, Event, GameFinished, ImageReady, TurnFailed
+from engine.events import Event
 from engine.export.charts import write_charts
 from engine.export.fiftyone import export_fiftyone
 from engine.export.filmstrip import write_filmstrips
 from engine.store import RunStore
-from engine.tournament import DEFAULT_LIMITS, Tournament, TournamentPlan, resume_plan, start_tournament
+from engine.tournament import (
+    DEFAULT_LIMITS,
+    Tournament,
+    TournamentPlan,
+    TournamentProgress,
+    resume_plan,
+    start_tournament,
+)
 
 console = Console(highlight=False)
 
@@ -118,27 +124,17 @@ def tournament(args: argparse.Namespace) -> int:
 
 
 def _run_with_progress(runner: Tournament, folder: Path) -> int:
-    games = len(runner.plan.games)
-    in_flight: dict[str, str] = {}
-    failures = [0]
-    lock = threading.Lock()
+    counts = TournamentProgress(len(runner.plan.games))
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("games"),
                TextColumn("· {task.fields[flight]} calls in flight · {task.fields[failed]} failed"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("tournament", total=games, flight=0, failed=0)
+        task = progress.add_task("tournament", total=counts.games, flight=0, failed=0)
 
         def on_event(event: Event) -> None:
-            with lock:
-                if isinstance(event, CallStarted):
-                    in_flight[event.conversation_id] = event.role
-                elif isinstance(event, ImageReady | CaptionReady | DistancesReady | TurnFailed):
-                    in_flight.pop(event.conversation_id, None)
-                elif isinstance(event, GameFinished):
-                    in_flight.pop(event.conversation_id, None)
-                    failures[0] += event.status in ("failed", "refused")
-                    progress.advance(task)
-                progress.update(task, flight=len(in_flight), failed=failures[0])
+            if counts.record(event):
+                progress.advance(task)
+            progress.update(task, flight=counts.calls_in_flight, failed=counts.failed)
 
         started = time.monotonic()
         result = runner.run(on_event)

@@ -46,7 +46,7 @@ async def capture(out: Path) -> list[Path]:
         async with app.run_test(size=SIZE) as pilot:
             # A 4-turn tournament of the offline pair on every catalog prompt, then its leaderboard.
             await pilot.press(*["tab"] * 5, "backspace", "backspace", "4", "ctrl+g", "ctrl+s")
-            await _wait(pilot, lambda: isinstance(app.screen, TournamentScreen) and app.screen.done == 10
+            await _wait(pilot, lambda: isinstance(app.screen, TournamentScreen) and app.screen.counts.done == 10
                         and not app.screen.running)
             written.append(Path(app.save_screenshot("tournament.svg", str(out))))
             await pilot.press("l", "right")

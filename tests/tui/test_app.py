@@ -145,8 +145,8 @@ async def test_tournament_from_the_picker_then_its_leaderboard(tmp_path):
         screen = app.screen
         assert "10 games: 1 × 1 pairs × 10 prompts" in str(screen.query_one("#plan-text", Label).content)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: screen.done == 10 and not screen.running, seconds=120)
-        assert screen.query_one(ProgressBar).progress == 10 and screen.failed == 0
+        await wait_until(pilot, lambda: screen.counts.done == 10 and not screen.running, seconds=120)
+        assert screen.query_one(ProgressBar).progress == 10 and screen.counts.failed == 0
         await pilot.press("l")
         assert isinstance(app.screen, LeaderboardScreen)
         board = app.screen

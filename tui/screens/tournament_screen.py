@@ -19,9 +19,9 @@ from textual.widgets.selection_list import Selection
 
 from engine import Catalog, InvalidInput, TelephoneError, load_prompts
 from engine.catalog import Kind
-from engine.events import CallStarted, CaptionReady, DistancesReady, Event, GameFinished, ImageReady, TurnFailed
+from engine.events import Event
 from engine.store import RunStore
-from engine.tournament import Tournament, TournamentPlan, resume_plan, start_tournament
+from engine.tournament import Tournament, TournamentPlan, TournamentProgress, resume_plan, start_tournament
 from tui.screens.leaderboard_screen import LeaderboardScreen
 
 APPLY_EVERY_SECONDS = 0.1
@@ -44,9 +44,8 @@ class TournamentScreen(Screen):
         self.turns = turns
         self.resume = resume
         self.cancel = threading.Event()
-        self.pending: deque[Event] = deque()
-        self.in_flight: dict[str, str] = {}
-        self.done = self.failed = 0
+        self.pending: deque[Event | None] = deque()  # None: the tournament is over
+        self.counts = TournamentProgress(0)
         self.started: float | None = None
         self.folder: Path | None = resume
         self.running = False
@@ -100,6 +99,7 @@ class TournamentScreen(Screen):
         self.query_one("#plan-text", Label).update("\n".join(line for line in lines if line))
         self.query_one("#start", Button).disabled = self.running
         self.query_one(ProgressBar).update(total=len(plan.games))
+        self.counts.games = len(plan.games)
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
@@ -140,14 +140,7 @@ class TournamentScreen(Screen):
                 self.query_one("#stats", Label).update(self._stats(final=True))
                 self.notify("Press l for the leaderboard", title="Tournament over")
                 return
-            if isinstance(event, CallStarted):
-                self.in_flight[event.conversation_id] = event.role
-            elif isinstance(event, ImageReady | CaptionReady | DistancesReady | TurnFailed):
-                self.in_flight.pop(event.conversation_id, None)
-            elif isinstance(event, GameFinished):
-                self.in_flight.pop(event.conversation_id, None)
-                self.done += 1
-                self.failed += event.status in ("failed", "refused")
+            if self.counts.record(event):
                 self.query_one(ProgressBar).advance(1)
         if changed:
             self.query_one("#stats", Label).update(self._stats())
@@ -155,8 +148,10 @@ class TournamentScreen(Screen):
     def _stats(self, final: bool = False) -> str:
         elapsed = time.monotonic() - (self.started or time.monotonic())
         head = "stopped" if self.cancel.is_set() else "finished" if final else "playing"
-        return (f"{head} · {self.done} games done · {len(self.in_flight)} calls in flight · {self.failed} failed · "
-                f"{elapsed:.0f} s" + (f" · saved in {self.folder}" if final and self.folder else ""))
+        counts = self.counts
+        saved = f" · saved in {self.folder}" if final and self.folder else ""
+        return (f"{head} · {counts.done} games done · {counts.calls_in_flight} calls in flight · "
+                f"{counts.failed} failed · {elapsed:.0f} s{saved}")
 
     def action_stop(self) -> None:
         if self.running:
