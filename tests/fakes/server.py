@@ -240,17 +240,6 @@ class FakeServer:
                 if not self._authorised():
                     return
                 fault = fake._fault_for(self.path)
-                provider = "openai" if self.path in OPENAI_ROUTES else "replicate"
-                with fake.lock:
-                    fake.in_flight[provider] += 1
-                    fake.most_in_flight[provider] = max(fake.most_in_flight[provider], fake.in_flight[provider])
-                try:
-                    self._answer(body, fault)
-                finally:
-                    with fake.lock:
-                        fake.in_flight[provider] -= 1
-
-            def _answer(self, body: dict[str, Any], fault: Fault | None) -> None:
                 if self.path == "/v1/predictions" or re.fullmatch(r"/v1/models/[\w.-]+/[\w.-]+/predictions",
                                                                    self.path):
                     return self._replicate_create(body, fault)
@@ -300,10 +289,19 @@ class FakeServer:
                 return False
 
             def _pause(self, kind: str) -> None:
+                """The model "working": counted as in flight only here, before any answer is written, so
+                a client that gets its answer and sends the next call is never counted twice."""
+                provider = "openai" if self.path in OPENAI_ROUTES else "replicate"
                 with fake.lock:
                     fake.answered[kind] += 1
-                if fake.latency.get(kind):
-                    time.sleep(fake.latency[kind])
+                    fake.in_flight[provider] += 1
+                    fake.most_in_flight[provider] = max(fake.most_in_flight[provider], fake.in_flight[provider])
+                try:
+                    if fake.latency.get(kind):
+                        time.sleep(fake.latency[kind])
+                finally:
+                    with fake.lock:
+                        fake.in_flight[provider] -= 1
 
             def _replicate_create(self, body: dict[str, Any], fault: Fault | None) -> None:
                 if self._fail(fault):
