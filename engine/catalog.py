@@ -35,7 +35,6 @@ class ModelEntry:
     ref: str
     name: str
     options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    source: str = ""
 
 
 def user_catalog_path() -> Path:
@@ -70,7 +69,7 @@ def _parse_entries(text: str, source: str) -> list[ModelEntry]:
             raise StorageError(f"{source}: model {raw['id']!r} has kind {raw['kind']!r}; use one of {KINDS}")
         options = {key: value for key, value in raw.items() if key not in _ENTRY_KEYS}
         entries.append(
-            ModelEntry(raw["id"], raw["kind"], raw["provider"], raw["ref"], raw["name"], options, source)
+            ModelEntry(raw["id"], raw["kind"], raw["provider"], raw["ref"], raw["name"], options)
         )
     return entries
 

@@ -185,7 +185,3 @@ NOUN_COLOURS = {
 def glyph_by_noun() -> dict[str, Glyph]:
     """Every noun the painter understands, mapped to its glyph."""
     return {noun: glyph for glyph in GLYPHS for noun in glyph.nouns}
-
-
-def glyph_named(name: str) -> Glyph:
-    return next(glyph for glyph in GLYPHS if glyph.name == name)
