@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from engine import RunStore, TelephoneLine, load_prompts, load_run
+from engine import RunStore, TelephoneLine, find_prompt, load_prompts, load_run
 from engine.events import (
     CaptionReady,
     ConversationFinished,
@@ -122,3 +123,13 @@ def test_the_callback_api_sees_the_same_events_as_the_iterator(tmp_path, offline
     assert [e.turn.caption for e in seen if isinstance(e, DistancesReady)] == [
         e.turn.caption for e in iterated if isinstance(e, DistancesReady)
     ]
+
+
+@pytest.mark.slow
+def test_an_offline_game_keeps_changing_after_it_would_have_settled(tmp_path, offline_line):
+    """The dog and frisbee game used to repeat one caption from turn 2 on; the pair now varies as real models do."""
+    prompt = find_prompt("dog-frisbee", load_prompts())
+    events = offline_line.play(prompt, 16, RunStore.create("game", {}, tmp_path / "run"), seed=0)
+    captions = [event.turn.caption for event in events if isinstance(event, DistancesReady)]
+    late = list(itertools.pairwise(captions[4:]))
+    assert sum(before != now for before, now in late) >= 0.6 * len(late)

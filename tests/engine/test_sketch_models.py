@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, PngImagePlugin
 
-from engine.providers.offline.painter import SketchPainter, paint
+from engine.providers.offline.glyphs import GLYPHS
+from engine.providers.offline.painter import SketchPainter, paint, paint_scene
 from engine.providers.offline.palette import palette_names
-from engine.providers.offline.reader import SketchReader, find_things, load_pixels
+from engine.providers.offline.reader import SketchReader, describe_pixels, find_things, load_pixels
 from engine.providers.offline.scene import read_scene
+from engine.providers.offline.variation import painter_random, take_liberties
 
 OUTLINE = (30, 30, 30)
 
@@ -68,7 +71,8 @@ def test_reader_follows_the_pixels(tmp_path):
 
 
 def test_reader_counts_and_places_things():
-    regions, _, _ = find_things(load_pixels(paint("Three red apples on the left and a yellow sun in the sky.", 4)))
+    scene = read_scene("Three red apples on the left and a yellow sun in the sky.")
+    regions, _, _ = find_things(load_pixels(paint_scene(scene, random.Random(4))))  # no liberties taken
     apples = [region for region in regions if region.label == "apple"]
     assert len(apples) == 3 and all(region.colour == "red" for region in apples)
     assert all(region.centre_x < 0.5 for region in apples)
@@ -112,3 +116,47 @@ def test_people_are_described_by_their_clothes_not_as_coloured_people(tmp_path):
     assert all(re.search(r"\b(person|people) in [a-z ]+\b", caption) for caption in captions), captions
     colours = "|".join(palette_names())
     assert not any(re.search(rf"\b({colours}) (person|people)\b", caption) for caption in captions), captions
+
+
+def test_reader_describes_the_same_picture_the_same_way_wherever_it_is_stored(tmp_path):
+    picture = paint("Two white dogs in a green park chasing a yellow frisbee at sunset.", 3)
+    picture.save(tmp_path / "a.png")
+    picture.save(tmp_path / "b.png")
+    reader = SketchReader("sketch-reader")
+    assert reader.describe(tmp_path / "a.png", seed=3) == reader.describe(tmp_path / "b.png", seed=3)
+
+
+def test_reader_attention_varies_with_the_seed_and_the_picture():
+    """Readings with other seeds, or of a picture one invisible pixel apart, lapse otherwise: not always the
+    same caption, but always naming what the pixels show (or a look-alike of it)."""
+    scene = read_scene("Four red apples, a blue ball and a green tree in a park.")
+    pixels = load_pixels(paint_scene(scene, random.Random(1)))
+    regions = find_things(pixels)[0]
+    seen = {region.label for region in regions} | {region.look_alike for region in regions}
+    by_seed = {describe_pixels(pixels, seed) for seed in range(8)}
+    by_picture = set()
+    for column in range(6):
+        nudged = pixels.copy()
+        nudged[0, column] += 1
+        by_picture.add(describe_pixels(nudged, 0))
+    assert len(by_seed) >= 3 and len(by_picture) >= 2
+    captions = by_seed | by_picture
+    for caption in captions:
+        named = {glyph.name for glyph in GLYPHS if re.search(rf"\b{glyph.name}(s|es)?\b", caption)}
+        assert "park" in caption and named and named <= seen
+
+
+def test_painter_takes_seeded_liberties_and_leaves_the_scene_it_was_given_alone():
+    scene = read_scene("Three red apples on the left, a blue ball on the right and a cat in a park.")
+    before = [(thing.glyph.name, thing.colour, thing.count, thing.position) for thing in scene.things]
+    versions = [take_liberties(scene, painter_random("text", seed)) for seed in range(40)]
+    assert [(thing.glyph.name, thing.colour, thing.count, thing.position) for thing in scene.things] == before
+    described = [[(t.glyph.name, t.colour, t.count, t.position) for t in version.things] for version in versions]
+    assert described[0] == [
+        (t.glyph.name, t.colour, t.count, t.position) for t in take_liberties(scene, painter_random("text", 0)).things
+    ]
+    assert any(things != before for things in described), "some seeds take liberties"
+    assert sum(things == before for things in described) >= 5, "and some draw the scene as written"
+    assert any(len(things) > len(before) for things in described), "a prop the setting suggests is added"
+    assert any(any(t[3] == "" for t in things if t[0] == "apple") for things in described), "a place word is ignored"
+    assert any(any(t[2] != 3 for t in things if t[0] == "apple") for things in described), "the apples are miscounted"

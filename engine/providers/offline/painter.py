@@ -1,6 +1,7 @@
 """The sketch painter: draws a scene read from text as a flat, outlined picture with Pillow.
 
-Layout is seeded, so the same text and seed give the same picture, and another seed moves things about.
+Layout is seeded, so the same text and seed give the same picture, and another seed moves things about
+and takes other liberties with the scene (see ``variation.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from engine.protocols import GeneratedImage, TextToImage
 from engine.providers.offline.glyphs import Glyph
 from engine.providers.offline.palette import COLOURS
 from engine.providers.offline.scene import Scene, Thing, read_scene
+from engine.providers.offline.variation import painter_random, take_liberties
 
 CANVAS = 512
 OUTLINE = (34, 34, 38)
@@ -78,9 +80,13 @@ class Placement:
 
 
 def paint(text: str, seed: int = 0) -> Image.Image:
-    """Draw ``text``: read it as a scene, lay the scene out with ``seed``, paint it."""
-    scene = read_scene(text)
-    rng = random.Random(f"{seed}\x00{text}")
+    """Draw ``text``: read it as a scene, take liberties with it and lay it out with ``seed``, paint it."""
+    scene = take_liberties(read_scene(text), painter_random(text, seed))
+    return paint_scene(scene, random.Random(f"{seed}\x00{text}"))
+
+
+def paint_scene(scene: Scene, rng: random.Random) -> Image.Image:
+    """Paint ``scene`` exactly as it is, laid out with ``rng``."""
     canvas = _background(scene, rng)
     for placement in sorted(_layout(scene, rng), key=lambda p: p.depth):
         _draw(canvas, placement, _tint(scene))
@@ -124,6 +130,7 @@ def _layout(scene: Scene, rng: random.Random) -> list[Placement]:
     anchors: dict[int, Placement] = {}  # first copy of each thing, for relations pointing at it
     order = sorted(range(len(scene.things)), key=lambda i: scene.things[i].target is not None)
     free = [i for i in order if scene.things[i].target is None and scene.things[i].position not in X_BY_POSITION]
+    rng.shuffle(free)  # left to right in any order, not in the order the text names them
     slots = {index: (slot + 1) / (len(free) + 1) for slot, index in enumerate(free)}
     for index in order:
         thing = scene.things[index]

@@ -110,3 +110,10 @@ def palette_names() -> list[str]:
 def name_colour(rgb: tuple[float, float, float] | np.ndarray) -> str:
     """The palette word nearest to one colour."""
     return _NAMES[int(nearest_colour_indices(np.asarray(rgb, dtype=np.float64)))]
+
+
+def neighbour_colour(name: str) -> str:
+    """The palette word whose colour is nearest to ``name``'s, other than ``name`` itself."""
+    distances = ((_PALETTE_LAB - _PALETTE_LAB[_NAMES.index(name)]) ** 2).sum(axis=-1)
+    distances[_NAMES.index(name)] = np.inf
+    return _NAMES[int(distances.argmin())]

@@ -4,12 +4,13 @@ It models the background row by row, segments what stands out from it (dark outl
 things), classifies each region's silhouette by its nearest neighbour among shapes it learned once by
 rendering the painter's vocabulary (its training set), names colours in Lab space, and writes the layout
 as sentences. It never sees the text a picture was drawn from; whatever the pixels do not show is lost.
+Its attention varies from picture to picture as a real captioner's does (see ``variation.py``).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from scipy import ndimage
 from engine.protocols import ImageToText
 from engine.providers.offline.glyphs import GLYPHS, Glyph
 from engine.providers.offline.palette import COLOURS, name_colour, nearest_colour_indices, palette_names
+from engine.providers.offline.variation import attention_span, counted, misperceive, reader_random, says_place
 
 SIDE = 512
 GRID = 10
@@ -51,6 +53,8 @@ class Region:
     area: float  # fraction of the picture
     size_ratio: float  # linear size against the thing's usual size
     box: tuple[int, int, int, int]  # x0, y0, x1, y1
+    look_alike: str | None = None  # another known shape nearly as close, which a reading may name instead
+    second_colour: str | None = None  # a colour covering much of the thing too
 
     @property
     def centre_x(self) -> float:
@@ -181,14 +185,20 @@ class ShapeMemory:
             for name in {r.label for r in references}
         }
 
-    def classify(self, shape: np.ndarray) -> tuple[str, float]:
-        """The nearest known shape's label and its distance; things far from their usual size count as
-        further away (a big circle in the sky is more likely a planet than a ball)."""
+    def classify(self, shape: np.ndarray) -> tuple[str, float, str | None]:
+        """The nearest known shape's label, its distance, and a look-alike: the nearest other label when it is
+        nearly as close. Things far from their usual size count as further away (a big circle in the sky is
+        more likely a planet than a ball)."""
         area = shape.sum() / (SIDE * SIDE)
         distances = np.linalg.norm(self.matrix - silhouette_features(shape), axis=1)
         distances += SIZE_WEIGHT * np.abs(np.log(area / self.areas))
-        best = int(distances.argmin())
-        return self.references[best].label, float(distances[best])
+        order = np.argsort(distances)
+        best = self.references[order[0]].label
+        runner_up = next((index for index in order if self.references[index].label != best), None)
+        look_alike = None
+        if runner_up is not None and distances[runner_up] - distances[order[0]] < LOOK_ALIKE_GAP:
+            look_alike = self.references[runner_up].label
+        return best, float(distances[order[0]]), look_alike
 
 
 def _contrast(backdrop: tuple[int, int, int], glyph: Glyph) -> float:
@@ -214,8 +224,11 @@ def shape_memory() -> ShapeMemory:
 
 
 KNOWN_SHAPE_DISTANCE = 1.8
+LOOK_ALIKE_GAP = 0.9  # a second label this close to the best is a shape the reader may take it for
+SECOND_COLOUR_SHARE = 0.5  # a colour covering half as much of a thing as its main colour may name it
 SIZE_WEIGHT = 0.15
 # Plain backgrounds the training pictures are drawn on; each glyph gets the one it stands out from most.
+GLYPH_PLACES = {glyph.name: glyph.place for glyph in GLYPHS}
 REFERENCE_BACKDROPS = ((236, 234, 226), (70, 110, 170), (60, 140, 60))
 
 
@@ -234,16 +247,17 @@ def _plain_shape(shape: np.ndarray) -> str:
 def find_things(pixels: np.ndarray) -> tuple[list[Region], np.ndarray, int]:
     """Every thing in the picture, most prominent first; the row background; the number of specks."""
     memory = shape_memory()
-    names = palette_names()
     regions = []
     found, background, specks = _regions(pixels)
+    horizon = horizon_row(background)
     for shape, (ys, xs), own in found:
-        label, distance = memory.classify(shape)
+        label, distance, look_alike = memory.classify(shape)
         known = distance < KNOWN_SHAPE_DISTANCE
-        colours = nearest_colour_indices(pixels[ys, xs][own].astype(np.float64))
-        colour = names[int(np.bincount(colours).argmax())]
+        colour, second_colour = _colours(pixels[ys, xs][own])
         area = float(shape.sum()) / pixels.shape[0] / pixels.shape[1]
         ratio = float(np.sqrt(area / memory.usual_area[label])) if known else 1.0
+        box = (xs.start, ys.start, xs.stop, ys.stop)
+        plausible = known and look_alike is not None and _fits_place(look_alike, box, horizon)
         regions.append(
             Region(
                 label if known else _plain_shape(shape),
@@ -251,11 +265,31 @@ def find_things(pixels: np.ndarray) -> tuple[list[Region], np.ndarray, int]:
                 colour,
                 area,
                 ratio,
-                (xs.start, ys.start, xs.stop, ys.stop),
+                box,
+                look_alike if plausible else None,
+                second_colour,
             )
         )
     regions.sort(key=lambda region: (not region.known, -region.area))
     return regions, background, specks
+
+
+def _colours(pixels: np.ndarray) -> tuple[str, str | None]:
+    """The name of the colour covering most of a thing's pixels, and of a second one covering much of it too."""
+    names = palette_names()
+    shares = np.bincount(nearest_colour_indices(pixels.astype(np.float64)), minlength=len(names))
+    main, second = np.argsort(shares)[::-1][:2]
+    return names[int(main)], names[int(second)] if shares[second] >= SECOND_COLOUR_SHARE * shares[main] else None
+
+
+def _fits_place(label: str, box: tuple[int, int, int, int], horizon: int | None) -> bool:
+    """Whether a thing called ``label`` could be where ``box`` is: nothing of the sky stands on the ground,
+    nothing of the ground floats in the sky (so a ball on the grass is never taken for a planet)."""
+    if horizon is None:
+        return True
+    in_sky = box[3] < horizon + 4
+    place = GLYPH_PLACES[label]
+    return not (place == "sky" and not in_sky) and not (place == "ground" and in_sky)
 
 
 def horizon_row(background: np.ndarray) -> int | None:
@@ -333,34 +367,31 @@ def _noun_phrase(count: int, region: Region) -> str:
     return f"{COUNT_WORDS.get(count, 'many')} {words}"
 
 
-def describe_pixels(pixels: np.ndarray) -> str:
-    """A caption for a picture: its setting, then its most prominent things with size, colour and place."""
-    regions, background, specks = find_things(pixels)
+def describe_pixels(pixels: np.ndarray, seed: int = 0) -> str:
+    """A caption for a picture: its setting, then its most prominent things with size, colour and place,
+    as a reading with ``seed`` notices them."""
+    found, background, specks = find_things(pixels)
+    attention = reader_random(pixels, seed)
+    regions = misperceive(found, attention)
     horizon = horizon_row(background)
     groups: dict[tuple[str, str], list[Region]] = {}
     for region in regions:
         groups.setdefault((region.label, region.colour), []).append(region)
     sentences = [f"The image shows {_setting_phrase(background, horizon, specks)}."]
-    for members in list(groups.values())[:MAX_GROUPS]:
+    for members in list(groups.values())[: attention_span(attention, MAX_GROUPS)]:
         first = members[0]
-        phrase = _noun_phrase(len(members), first)
-        verb = "is" if len(members) == 1 else "are"
+        count = counted(len(members), attention)
+        phrase = _noun_phrase(count, first)
+        verb = "is" if count == 1 else "are"
+        if not says_place(attention):
+            sentences.append(f"There {verb} {phrase}.")
+            continue
         support = _resting_on(first, regions)
         if support is not None:
             place = f"on {_noun_phrase(1, support)}"
         else:
-            mean_x = float(np.mean([m.centre_x for m in members]))
-            place = _where(
-                Region(
-                    first.label,
-                    first.known,
-                    first.colour,
-                    first.area,
-                    first.size_ratio,
-                    (int(mean_x * SIDE), first.box[1], int(mean_x * SIDE), first.box[3]),
-                ),
-                horizon,
-            )
+            mean_x = int(np.mean([m.centre_x for m in members]) * SIDE)
+            place = _where(replace(first, box=(mean_x, first.box[1], mean_x, first.box[3])), horizon)
         sentences.append(f"{phrase[0].upper()}{phrase[1:]} {verb} {place}.")
     if len(sentences) == 1:
         sentences.append("Nothing else stands out.")
@@ -368,7 +399,7 @@ def describe_pixels(pixels: np.ndarray) -> str:
 
 
 class SketchReader(ImageToText):
-    """The offline image→text model: it reads the pixels alone, the same way every time."""
+    """The offline image→text model: it reads the pixels alone, the same way for the same seed."""
 
     reproducible = True
 
@@ -376,11 +407,11 @@ class SketchReader(ImageToText):
         self.model_id = model_id
 
     def inputs(self, seed: int) -> dict[str, Any]:
-        return {"image": "{image}"}
+        return {"image": "{image}", "seed": seed}
 
     def warm_up(self) -> None:
         """Learn the shapes now rather than on the first call."""
         shape_memory()
 
     def describe(self, image: Path, *, seed: int) -> str:
-        return describe_pixels(load_pixels(image))
+        return describe_pixels(load_pixels(image), seed)
