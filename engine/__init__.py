@@ -33,6 +33,7 @@ from engine.events import (
     TurnFailed,
     TurnStarted,
 )
+from engine.export.animation import ANIMATION_FORMATS, write_animations
 from engine.game import (
     DEFAULT_TURNS,
     MAX_TURNS,
@@ -106,6 +107,7 @@ _LAZY = {
 
 __all__ = [
     "ATTRACTOR_THRESHOLD",
+    "ANIMATION_FORMATS",
     "CONVERGENCE_LEGEND",
     "DEFAULT_LIMITS",
     "DEFAULT_MODELS",
@@ -189,6 +191,7 @@ __all__ = [
     "user_prompts_path",
     "validate_turns",
     "write_attractor_chart",
+    "write_animations",
     "write_charts",
     "write_filmstrips",
 ]

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine import (
+    ANIMATION_FORMATS,
     ATTRACTOR_THRESHOLD,
     CONVERGENCE_LEGEND,
     DEFAULT_LIMITS,
@@ -40,6 +41,7 @@ from engine import (
     resume_plan,
     run_embedder,
     start_tournament,
+    write_animations,
     write_attractor_chart,
     write_charts,
     write_filmstrips,
@@ -79,10 +81,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     analyze.add_argument("--embedder", help="attractors: embed end states with this model (default: the run's)")
 
-    export = commands.add_parser("export", help="export a run")
-    export.add_argument("format", choices=["fiftyone"])
+    export = commands.add_parser("export", help="export a run: a FiftyOne dataset, or a GIF/WebP per game for slides")
+    export.add_argument("format", choices=["fiftyone", *ANIMATION_FORMATS])
     export.add_argument("run", type=Path)
-    export.add_argument("--out", type=Path, help="destination folder (default RUN/fiftyone)")
+    export.add_argument(
+        "--out", type=Path, help="destination folder (default RUN/fiftyone or RUN/slides), or FILE.gif for one game"
+    )
+    export.add_argument("--conversation", metavar="ID", help="only this game (its id, or the start of it)")
+    export.add_argument("--seconds", type=float, default=3.0, help="seconds each turn is shown (default 3)")
 
 
 def _ids(text: str) -> tuple[str, ...]:
@@ -248,6 +254,18 @@ def _print_attractors(report: AttractorReport) -> None:
 
 def export(args: argparse.Namespace) -> int:
     run = load_run(args.run)
+    if args.format in ANIMATION_FORMATS:
+        written = write_animations(
+            run,
+            args.out or run.export_folder("slides"),
+            args.format,
+            conversation_id=args.conversation,
+            seconds_per_turn=args.seconds,
+        )
+        for path in written:
+            console.print(f"[bold]{escape(str(path))}[/]", soft_wrap=True)
+        console.print(f"{len(written)} {args.format.upper()} animations written, one frame per turn")
+        return 0
     folder = args.out or run.export_folder(args.format)
     if not any(conversation.turns for conversation in run.conversations):
         for problem in run.problems:
