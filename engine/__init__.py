@@ -67,6 +67,7 @@ from engine.protocols import (
     TextToImage,
 )
 from engine.records import ConversationInfo, Status, Turn
+from engine.samples import sample_run
 from engine.store import (
     DEFAULT_RUNS_FOLDER,
     Conversation,
@@ -182,6 +183,7 @@ __all__ = [
     "prompt_for_text",
     "resume_plan",
     "run_embedder",
+    "sample_run",
     "shipped_catalog_path",
     "shipped_prompts_path",
     "start_game_run",

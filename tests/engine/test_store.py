@@ -116,3 +116,17 @@ def test_unfinished_game_resumes_where_it_stopped_without_repeating_calls(tmp_pa
         if isinstance(e, DistancesReady)
     ]
     assert [t.caption for t in load_run(tmp_path / "run").conversations[0].turns] == uninterrupted
+
+
+def test_the_shipped_sample_run_loads_whole_and_is_small():
+    from engine import sample_run
+
+    folder = sample_run()
+    run = load_run(folder)
+    assert run.problems == []
+    assert len(run.conversations) >= 3
+    for conversation in run.conversations:
+        assert conversation.info.status == "finished" and len(conversation.turns) >= 10
+        assert all(conversation.image_path(turn).is_file() for turn in conversation.turns)
+    size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    assert size < 400_000
