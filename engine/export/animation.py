@@ -17,6 +17,7 @@ from engine.store import Conversation, Run, write_atomically
 from engine.untrusted import inside, terminal_safe
 
 ANIMATION_FORMATS = ("gif", "webp")
+Colour = tuple[int, int, int]
 SLIDE = (1280, 720)
 MARGIN = 40
 PICTURE = 620  # the picture's side, the largest thing on the slide
@@ -62,7 +63,9 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines or [""]
 
 
-def _fit(text: str, fonts: _Fonts, size: int, smallest: int, width: int, max_lines: int):
+def _fit(
+    text: str, fonts: _Fonts, size: int, smallest: int, width: int, max_lines: int
+) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest font from ``size`` down to ``smallest`` that fits ``text`` in ``max_lines``; at the smallest,
     the lines that fit, the last one ending in an ellipsis."""
     for points in range(size, smallest - 1, -2):
@@ -76,7 +79,9 @@ def _fit(text: str, fonts: _Fonts, size: int, smallest: int, width: int, max_lin
     return font, [*shown[:-1], shown[-1] + " …"]
 
 
-def _block(draw: ImageDraw.ImageDraw, y: int, label: str, text: str, colour, fonts: _Fonts, max_lines: int) -> int:
+def _block(
+    draw: ImageDraw.ImageDraw, y: int, label: str, text: str, colour: Colour, fonts: _Fonts, max_lines: int
+) -> int:
     """A small capitalised label and its text beneath; returns the y below it."""
     draw.text((PANEL_X, y), label, fill=colour, font=fonts.at(16, bold=True))
     y += 24

@@ -131,7 +131,7 @@ def _regions(pixels: np.ndarray) -> tuple[list[FoundRegion], np.ndarray, int]:
     """Each region big enough to be a thing (mask, box, own pixels); the background; the speck count."""
     labels, count, outline, background = segment(pixels)
     areas = np.bincount(labels.ravel(), minlength=count + 1)
-    found = []
+    found: list[FoundRegion] = []
     specks = 0  # regions too small to be things: stars, if there are many
     for number, box in enumerate(ndimage.find_objects(labels), start=1):
         if box is None:
