@@ -71,12 +71,14 @@ from engine.samples import sample_run
 from engine.store import (
     DEFAULT_RUNS_FOLDER,
     Conversation,
+    Located,
     Run,
     RunStore,
     find_runs,
     is_run,
     load_conversations,
     load_run,
+    locate_runs,
     start_game_run,
 )
 from engine.tournament import (
@@ -141,6 +143,7 @@ __all__ = [
     "InvalidInput",
     "Kind",
     "LeaderboardRow",
+    "Located",
     "Model",
     "ModelEntry",
     "ModelRefused",
@@ -177,6 +180,7 @@ __all__ = [
     "load_conversations",
     "load_prompts",
     "load_run",
+    "locate_runs",
     "parse_turns",
     "play_with_callback",
     "price_phrase",

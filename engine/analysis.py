@@ -48,6 +48,7 @@ class PairSummary:
     i2t: str
     level: str
     games: int
+    partial: int  # games that ended before their last turn
     final_mean: float | None  # mean distance to the prompt at the last step reached
     final_std: float | None
     convergence_mean: float | None  # mean convergence step of the games that settled
@@ -76,6 +77,10 @@ class LeaderboardRow:
         return (self.rank, self.pair, self.games, self.final, self.spread, self.settles)
 
 
+def _played(conversation: Conversation) -> int:
+    return sum(turn.error is None for turn in conversation.turns)
+
+
 def _number(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if value is not None else "–"
 
@@ -84,6 +89,26 @@ class Analysis:
     def __init__(self, run: Run):
         self.run = run
         self.conversations = [c for c in run.conversations if c.turns]
+
+    @property
+    def partial(self) -> list[Conversation]:
+        """Games that ended before their last turn (stopped, failed or refused): they rank on the turns they
+        played, which the leaderboard says."""
+        return [c for c in self.conversations if _played(c) < c.info.turns]
+
+    @property
+    def partial_note(self) -> str:
+        """One line on the partial games, or "" when every game played all its turns."""
+        partial = self.partial
+        if not partial:
+            return ""
+        stopped = sum(c.info.status in ("cancelled", "playing") for c in partial)
+        ended = len(partial) - stopped
+        causes = [f"{stopped} stopped part-way" if stopped else "", f"{ended} failed or refused" if ended else ""]
+        return (
+            f"{len(partial)} of {len(self.conversations)} games are partial ({', '.join(c for c in causes if c)}): "
+            "they rank on the turns they played" + ("; resume the tournament to finish them" if stopped else "")
+        )
 
     @property
     def pairs(self) -> list[tuple[str, str]]:
@@ -122,6 +147,7 @@ class Analysis:
             pair[1],
             level or "all",
             len(games),
+            sum(_played(c) < c.info.turns for c in games),
             float(np.mean(finals)) if finals else None,
             float(np.std(finals)) if finals else None,
             float(np.mean(settled)) if settled else None,
@@ -140,7 +166,7 @@ class Analysis:
             LeaderboardRow(
                 str(rank),
                 row.pair,
-                str(row.games),
+                f"{row.games} ({row.partial} partial)" if row.partial else str(row.games),
                 _number(row.final_mean),
                 _number(row.final_std),
                 f"{_number(row.convergence_mean, 1)} ({row.settled}/{row.games})" if row.settled else "never",

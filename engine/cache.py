@@ -109,10 +109,31 @@ def _finite_vector(value: Any) -> np.ndarray | None:
     return vector if vector.ndim == 1 and bool(np.isfinite(vector).all()) else None
 
 
+class Gate:
+    """At most ``limit`` calls to one provider at once; ``active`` counts the calls inside it now (the calls
+    truly in flight: a call waiting for a place is not one)."""
+
+    def __init__(self, limit: int):
+        self._places = threading.Semaphore(limit)
+        self._lock = threading.Lock()
+        self.active = 0
+
+    def __enter__(self) -> Gate:
+        self._places.acquire()
+        with self._lock:
+            self.active += 1
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self.active -= 1
+        self._places.release()
+
+
 class CachedTextToImage(TextToImage):
     """A text→image model behind the result cache; a call that must be made waits for a place under ``gate``."""
 
-    def __init__(self, model: TextToImage, ref: str, gate: threading.Semaphore, cache: ResultCache):
+    def __init__(self, model: TextToImage, ref: str, gate: Gate, cache: ResultCache):
         self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
         self.reproducible = model.reproducible
 
@@ -130,7 +151,7 @@ class CachedTextToImage(TextToImage):
 class CachedImageToText(ImageToText):
     """An image→text model behind the result cache and its provider's gate."""
 
-    def __init__(self, model: ImageToText, ref: str, gate: threading.Semaphore, cache: ResultCache):
+    def __init__(self, model: ImageToText, ref: str, gate: Gate, cache: ResultCache):
         self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
         self.reproducible = model.reproducible
 
@@ -148,7 +169,7 @@ class CachedImageToText(ImageToText):
 class CachedEmbedder(Embedder):
     """An embedder behind the result cache and its provider's gate; one cached vector per text or image."""
 
-    def __init__(self, model: Embedder, ref: str, gate: threading.Semaphore, cache: ResultCache):
+    def __init__(self, model: Embedder, ref: str, gate: Gate, cache: ResultCache):
         self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
         self.takes_images = model.takes_images
 

@@ -326,6 +326,38 @@ def find_runs(path: Path) -> list[Path]:
     return sorted(child for child in path.iterdir() if is_run(child)) if path.is_dir() else []
 
 
+@dataclass(frozen=True)
+class Located:
+    """What a path a person gave names: run folders, and one conversation of them when it names one."""
+
+    runs: list[Path]
+    conversation: str | None = None
+
+
+def locate_runs(path: Path) -> Located:
+    """Recognise any path into the run format: a run folder or a folder of runs, a conversation's folder, its
+    images folder, or a run's or a conversation's file (``run.json``, ``conversation.json``, the journal, an
+    image). A path that names nothing of a run gives no runs."""
+    path = path.resolve()
+    if path.is_file():
+        if path.name == RUN_FILE:
+            return Located(find_runs(path.parent))
+        folder = path.parent.parent if path.parent.name == IMAGES_FOLDER else path.parent
+        return _conversation_in_run(folder) or Located([])
+    if path.name == IMAGES_FOLDER:
+        return _conversation_in_run(path.parent) or Located([])
+    if path.name == CONVERSATIONS_FOLDER and is_run(path.parent):
+        return Located([path.parent])
+    return _conversation_in_run(path) or Located(find_runs(path))
+
+
+def _conversation_in_run(folder: Path) -> Located | None:
+    run = folder.parent.parent
+    if (folder / INFO_FILE).is_file() and folder.parent.name == CONVERSATIONS_FOLDER and is_run(run):
+        return Located([run], folder.name)
+    return None
+
+
 def load_conversations(path: Path) -> tuple[list[Conversation], list[str]]:
     """The conversations of the run at ``path`` or of every run under it, and what could not be read."""
     conversations: list[Conversation] = []

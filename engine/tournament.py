@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, ResultCache
+from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, Gate, ResultCache
 from engine.catalog import Catalog
 from engine.errors import InvalidInput, StorageError, TelephoneError
 from engine.events import CallStarted, CaptionReady, ConversationFinished, DistancesReady, Event, ImageReady, TurnFailed
@@ -149,25 +149,30 @@ class TournamentPlan:
 
 
 class TournamentProgress:
-    """Games done, failures and calls in flight, read from a tournament's event stream (thread-safe),
-    so every front end counts the same way."""
+    """Games done, stopped and failed, and model calls in flight and waiting, read from a tournament's event
+    stream and its provider gates (thread-safe), so every front end counts the same way."""
 
-    def __init__(self, games: int):
+    def __init__(self, games: int, in_flight: Callable[[], int] = lambda: 0):
         self.games = games
-        self.done = 0
+        self.done = 0  # games that ended: finished, failed or refused (not stopped part-way)
         self.failed = 0
-        self._calls: dict[str, str] = {}  # conversation → the role of its call in flight
+        self.cancelled = 0  # games stopped part-way; a resume finishes them
+        self._asked: set[str] = set()  # conversations with a model call asked for and not yet answered
+        self._in_flight = in_flight
         self._lock = threading.Lock()
 
     def record(self, event: Event) -> bool:
-        """Count one event; True when it finished a game."""
+        """Count one event; True when it ended a game (the progress bar moves)."""
         with self._lock:
             if isinstance(event, CallStarted):
-                self._calls[event.conversation_id] = event.role
+                self._asked.add(event.conversation_id)
             elif isinstance(event, ImageReady | CaptionReady | DistancesReady | TurnFailed):
-                self._calls.pop(event.conversation_id, None)
+                self._asked.discard(event.conversation_id)
             elif isinstance(event, ConversationFinished):
-                self._calls.pop(event.conversation_id, None)
+                self._asked.discard(event.conversation_id)
+                if event.status == "cancelled":
+                    self.cancelled += 1
+                    return False
                 self.done += 1
                 self.failed += event.failed
                 return True
@@ -175,7 +180,18 @@ class TournamentProgress:
 
     @property
     def calls_in_flight(self) -> int:
-        return len(self._calls)
+        """Calls being made now (never more than the providers' limits allow)."""
+        return self._in_flight()
+
+    @property
+    def calls_waiting(self) -> int:
+        """Calls asked for that wait for a place under their provider's limit."""
+        with self._lock:
+            return max(len(self._asked) - self._in_flight(), 0)
+
+    @property
+    def stopped(self) -> bool:
+        return self.cancelled > 0
 
 
 @dataclass
@@ -216,29 +232,39 @@ class Tournament:
         limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.cache = ResultCache(store.cache_folder)
         build = models or catalog.create
-        gates: dict[str, threading.Semaphore] = {}
+        self.gates: dict[str, Gate] = {}
 
-        def gated(model_id: str, kind: Kind) -> tuple[Any, str, threading.Semaphore]:
+        def gated(model_id: str, kind: Kind) -> tuple[Any, str, Gate]:
             """The model, its ref (the cache key) and the gate of its provider (calls in flight at once)."""
             entry = catalog.get(model_id, kind)
-            gate = gates.setdefault(entry.provider, threading.Semaphore(limits.get(entry.provider, concurrency)))
+            gate = self.gates.setdefault(entry.provider, Gate(limits.get(entry.provider, concurrency)))
             return build(model_id, kind), entry.ref, gate
 
         self.painters = {m: CachedTextToImage(*gated(m, "t2i"), self.cache) for m in plan.t2i}
         self.readers = {m: CachedImageToText(*gated(m, "i2t"), self.cache) for m in plan.i2t}
         self.embedder = CachedEmbedder(*gated(plan.embedder, "embed"), self.cache)
         self.embeddings = EmbeddingCache(self.embedder)
+        self.progress = TournamentProgress(len(plan.games), self.calls_in_flight)
+
+    def calls_in_flight(self) -> int:
+        """Model calls being made now, over every provider."""
+        return sum(gate.active for gate in self.gates.values())
 
     def run(self, on_event: Callable[[Event], None], cancel: threading.Event | None = None) -> TournamentResult:
-        """Play every game not yet finished; ``on_event`` gets every game's events (from worker threads)."""
+        """Play every game not yet finished; ``on_event`` gets every game's events (from worker threads), after
+        ``progress`` has counted them."""
         result = TournamentResult()
         lock = threading.Lock()
+
+        def counted(event: Event) -> None:
+            self.progress.record(event)
+            on_event(event)
 
         def play(t2i: str, i2t: str, prompt: Prompt) -> None:
             line = TelephoneLine(self.painters[t2i], self.readers[i2t], self.embedder, self.embeddings)
             try:
                 for event in line.play(prompt, self.plan.turns, self.store, seed=self.plan.seed, cancel=cancel):
-                    on_event(event)
+                    counted(event)
                     if isinstance(event, ConversationFinished):
                         with lock:
                             if event.status == "finished":
@@ -254,7 +280,7 @@ class Tournament:
                 )
                 with lock:
                     result.failed.append(f"{cid}: {error}")
-                on_event(ConversationFinished(cid, "failed", str(error), 0))
+                counted(ConversationFinished(cid, "failed", str(error), 0))
 
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="game") as pool:
             for future in [pool.submit(play, *game) for game in self.plan.games]:

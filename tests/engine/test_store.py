@@ -130,3 +130,27 @@ def test_the_shipped_sample_run_loads_whole_and_is_small():
         assert all(conversation.image_path(turn).is_file() for turn in conversation.turns)
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
     assert size < 400_000
+
+
+def test_any_path_into_a_run_is_recognised(tmp_path, offline_line):
+    from engine import locate_runs
+
+    store = RunStore.create("game", {}, tmp_path / "runs" / "one")
+    list(offline_line.play(load_prompts()[0], 1, store, seed=0))
+    run = tmp_path / "runs" / "one"
+    (conversation,) = (run / "conversations").iterdir()
+    whole = [run.resolve()]
+    assert locate_runs(run).runs == whole and locate_runs(run).conversation is None
+    assert locate_runs(tmp_path / "runs").runs == whole
+    assert locate_runs(run / "run.json").runs == whole
+    assert locate_runs(run / "conversations").runs == whole
+    for inside in (
+        conversation,
+        conversation / "journal.jsonl",
+        conversation / "conversation.json",
+        conversation / "images",
+        conversation / "images" / "turn-01.png",
+    ):
+        assert locate_runs(inside).runs == whole and locate_runs(inside).conversation == conversation.name
+    (tmp_path / "notes.txt").write_text("hello")
+    assert locate_runs(tmp_path / "notes.txt").runs == [] and locate_runs(tmp_path / "elsewhere").runs == []

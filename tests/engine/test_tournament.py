@@ -16,7 +16,7 @@ from PIL import Image
 
 from engine import Catalog, RunStore, load_prompts, load_run
 from engine.analysis import Analysis, convergence_step
-from engine.events import ConversationFinished
+from engine.events import ConversationFinished, DistancesReady
 from engine.export.charts import write_charts
 from engine.export.fiftyone import export_fiftyone
 from engine.export.filmstrip import write_filmstrips
@@ -282,3 +282,31 @@ def test_the_plan_prices_every_call_it_counts(hosted):
     assert "410: 100 drawings, 100 captions, 210 embeddings" in summary.calls
     assert summary.measured_by == "imagebind (texts and images)"
     assert f"${expected:.2f}" in summary.cost
+
+
+def test_calls_in_flight_never_exceed_the_provider_limit(tmp_path, catalog):
+    """Eight games at once under an offline limit of 2: the calls waiting for a place are not in flight."""
+    chosen = plan(prompts=8, turns=2)
+    tournament = Tournament(chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=8)
+    seen: list[tuple[int, int]] = []
+    tournament.run(lambda event: seen.append((tournament.progress.calls_in_flight, tournament.progress.calls_waiting)))
+    assert max(flight for flight, _ in seen) <= 2
+    assert max(waiting for _, waiting in seen) > 0, "eight games asked for more than two calls at once"
+    assert tournament.progress.done == 8 and tournament.progress.cancelled == 0
+
+
+def test_a_stopped_tournament_counts_its_games_as_stopped_and_the_leaderboard_says_they_are_partial(tmp_path, catalog):
+    chosen = plan(prompts=4, turns=20)
+    tournament = Tournament(chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=4)
+    cancel = threading.Event()
+
+    def stop_soon(event):
+        if isinstance(event, DistancesReady) and event.turn.step == 2:
+            cancel.set()
+
+    result = tournament.run(stop_soon, cancel)
+    progress = tournament.progress
+    assert result.cancelled == progress.cancelled == 4 and progress.done == 0 and progress.stopped
+    analysis = Analysis(load_run(tmp_path / "run"))
+    assert "4 of 4 games are partial (4 stopped part-way)" in analysis.partial_note
+    assert all("partial" in row.games for row in analysis.leaderboard_rows("easy"))

@@ -31,7 +31,6 @@ from engine import (
     RunStore,
     Tournament,
     TournamentPlan,
-    TournamentProgress,
     UnknownModel,
     export_fiftyone,
     find_attractors,
@@ -158,24 +157,30 @@ def tournament(args: argparse.Namespace) -> int:
 
 def _run_with_progress(runner: Tournament) -> int:
     folder = runner.store.folder
-    counts = TournamentProgress(len(runner.plan.games))
+    counts = runner.progress
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("games"),
-        TextColumn("· {task.fields[flight]} calls in flight · {task.fields[failed]} failed"),
+        TextColumn(
+            "· {task.fields[flight]} calls in flight, {task.fields[waiting]} waiting · {task.fields[failed]} failed"
+        ),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("tournament", total=counts.games, flight=0, failed=0)
+        task = progress.add_task("tournament", total=counts.games, flight=0, waiting=0, failed=0)
 
         def on_event(event: Event) -> None:
-            if counts.record(event):
-                progress.advance(task)
-            progress.update(task, flight=counts.calls_in_flight, failed=counts.failed)
+            progress.update(
+                task,
+                completed=counts.done,
+                flight=counts.calls_in_flight,
+                waiting=counts.calls_waiting,
+                failed=counts.failed,
+            )
 
         started = time.monotonic()
         result = runner.run(on_event)
@@ -195,6 +200,8 @@ def _print_leaderboards(analysis: Analysis) -> None:
         for row in analysis.leaderboard_rows(level):
             table.add_row(*row.cells)
         console.print(table)
+    if analysis.partial_note:
+        console.print(f"[yellow]{analysis.partial_note}[/]")
     console.print(f"[dim]{CONVERGENCE_LEGEND}[/]")
 
 
