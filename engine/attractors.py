@@ -16,7 +16,6 @@ normalised mean of its members' end states) and an exemplar, the member closest 
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from engine.cache import CachedEmbedder, ResultCache
+from engine.cache import CachedEmbedder, Gate, ResultCache
 from engine.catalog import Catalog
 from engine.errors import InvalidInput
 from engine.metrics import clean_caption
@@ -103,7 +102,7 @@ def run_embedder(catalog: Catalog, run: Run, model_id: str | None = None) -> Emb
         model_id = used[0]
     model = catalog.embedder(model_id)
     # One call at a time: the analysis embeds games one after another.
-    return CachedEmbedder(model, catalog.get(model_id).ref, threading.Semaphore(1), ResultCache(run.cache_folder))
+    return CachedEmbedder(model, catalog.get(model_id).ref, Gate(1), ResultCache(run.cache_folder))
 
 
 class _Game:

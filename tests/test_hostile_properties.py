@@ -24,7 +24,8 @@ from engine import load_run
 from tests.fakes.server import bomb_png
 from tests.hostile import ESCAPES, SECRET, Sandbox, watching
 from tests.tui.app.helpers import make_app, settle_images
-from tui.app.screens.replay_screen import ReplayScreen, RunBrowserScreen
+from tui.app.screens.browser_screen import RunBrowserScreen
+from tui.app.screens.replay_screen import ReplayScreen
 from tui.cli.main import main
 
 UNSHOWABLE = ("\x1b", "\x07", "\x9b", "\u202e", "\u200b", "\u200e")

@@ -1,4 +1,4 @@
-"""`aitelephone-tui`: pick two models, watch them play telephone, replay saved games."""
+"""`aitelephone-tui`: pick two models, watch them play telephone, replay saved games, present them to a room."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.color import Color
 from textual.command import Hit, Hits, Provider
+from textual.content import Content
 from textual.filter import LineFilter
 
 from engine import (
@@ -23,6 +24,7 @@ from engine import (
     DEFAULT_RUNS_FOLDER,
     DEFAULT_TURNS,
     Catalog,
+    Conversation,
     Embedder,
     ImageToText,
     Kind,
@@ -31,19 +33,24 @@ from engine import (
     TelephoneLine,
     TextToImage,
     load_conversations,
+    load_run,
+    locate_runs,
+    sample_run,
 )
+from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.help_screen import HelpScreen
 from tui.app.screens.picker_screen import GameSettings, PickerScreen
-from tui.app.screens.replay_screen import ReplayScreen, RunBrowserScreen
+from tui.app.screens.replay_screen import MAX_DELAY, MIN_DELAY, ReplayScreen
 from tui.app.screens.tournament_screen import TournamentScreen
+from tui.app.themes import THEMES
 from tui.app.widgets.turn_image import IMAGE_MODES
 from tui.terminal import safe_segment
 
-THEMES = ("textual-dark", "textual-light")
 GIL_SWITCH_SECONDS = 0.0005
 # Offline turns take under a tenth of a second: too fast to watch, so each is shown at least this long.
 DEFAULT_PACE_SECONDS = 0.5
+DEFAULT_DELAY_SECONDS = 3.0  # auto-play: each turn of a replay shows this long
 
 
 class TelephoneCommands(Provider):
@@ -91,14 +98,27 @@ class TelephoneApp(App[None]):
         clock: Callable[[], float] = time.monotonic,
         catalog: Catalog | None = None,
         pace: float = DEFAULT_PACE_SECONDS,
+        present: bool = False,
+        autoplay: bool = False,
+        loop: bool = False,
+        delay: float = DEFAULT_DELAY_SECONDS,
+        demo: bool = False,
     ) -> None:
         super().__init__()
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = THEMES[0].name
         self.runs_dir = runs_dir
         self.image_mode = image_mode
         self.replay = replay
         self.clock = clock
         self.pace = pace
-        self.catalog = catalog or Catalog.load()
+        self.present = present  # games and replays open on the stage
+        self.autoplay = autoplay  # replays play by themselves
+        self.loop = loop
+        self.delay = delay
+        self.demo = demo  # the shipped sample, on the stage, playing in a loop; no model is loaded
+        self._catalog = catalog
         self._models: dict[tuple[str, Kind], Model] = {}
         self._models_lock = threading.Lock()
         self._terminal_safe = TerminalSafe()
@@ -106,6 +126,18 @@ class TelephoneApp(App[None]):
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         return [*super().get_line_filters(), self._terminal_safe]
+
+    @property
+    def catalog(self) -> Catalog:
+        """The model catalog, read on first use: it loads every provider plugin, which takes a while, and the
+        demo never needs it."""
+        if self._catalog is None:
+            self._catalog = Catalog.load()
+        return self._catalog
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The title and sub-title at full strength: Textual dims the sub-title, below 4.5:1 on the light theme."""
+        return Content.assemble(title, " — ", sub_title) if sub_title else Content(title)
 
     def model(self, model_id: str, kind: Kind) -> Model:
         """A ready model, built once per app (thread-safe; the first build may take a second)."""
@@ -135,20 +167,44 @@ class TelephoneApp(App[None]):
         # Offline games keep a worker thread busy on the CPU; a shorter GIL switch interval lets the event
         # loop take the GIL back sooner after each wake-up, so key presses do not queue behind the worker.
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
+        if self.demo:  # the picker comes when the demo is left (see `leave`), so the stage is up at once
+            sample = [c for c in load_run(sample_run()).conversations if c.turns]
+            self.push_screen(ReplayScreen(sample, present=True, autoplay=True, loop=True, delay=self.delay))
+            return
         self.push_screen(PickerScreen(self.catalog))
         self.call_after_refresh(self._warm_up)
         if self.replay is not None:
-            conversations, _ = load_conversations(self.replay)
-            if len(conversations) == 1:
-                self.push_screen(ReplayScreen(conversations[0]))
-            else:
-                self.push_screen(RunBrowserScreen(self.replay))
+            self.open_replay(self.replay)
+
+    def open_replay(self, path: Path) -> None:
+        """Replay what ``path`` names: one game straight away, several in the browser."""
+        located = locate_runs(path)
+        conversations = [c for folder in located.runs for c in load_conversations(folder)[0] if c.turns]
+        if located.conversation is not None:
+            conversations = [c for c in conversations if c.info.id == located.conversation]
+        if len(conversations) == 1:
+            self.push_screen(self.replay_screen(conversations))
+        else:
+            self.push_screen(RunBrowserScreen(path if located.conversation is None else located.runs[0]))
+
+    def replay_screen(self, conversations: list[Conversation], present: bool | None = None) -> ReplayScreen:
+        """A replay with the app's settings (stage, auto-play, loop, delay)."""
+        present = self.present if present is None else present
+        return ReplayScreen(conversations, present=present, autoplay=self.autoplay, loop=self.loop, delay=self.delay)
+
+    def leave(self) -> None:
+        """Close the current screen; the picker takes its place when nothing else is under it (after --demo)."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+        else:
+            self.switch_screen(PickerScreen(self.catalog))
+            self.call_after_refresh(self._warm_up)
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)  # the interval is process-wide: give it back
 
     def start_game(self, settings: GameSettings) -> None:
-        self.push_screen(GameScreen(settings))
+        self.push_screen(GameScreen(settings, present=self.present))
 
     def start_tournament(self, chosen: dict[Kind, str], turns: int, resume: Path | None = None) -> None:
         self.push_screen(TournamentScreen(self.catalog, chosen, turns, resume))
@@ -166,7 +222,8 @@ class TelephoneApp(App[None]):
         self.push_screen(RunBrowserScreen(self.runs_dir))
 
     def action_switch_theme(self) -> None:
-        self.theme = THEMES[(THEMES.index(self.theme) + 1) % len(THEMES)] if self.theme in THEMES else THEMES[0]
+        names = [theme.name for theme in THEMES]
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -191,10 +248,42 @@ def main(argv: list[str] | None = None) -> None:
         default=DEFAULT_PACE_SECONDS,
         help=f"show each turn at least this many seconds (default {DEFAULT_PACE_SECONDS}; 0 = no wait)",
     )
+    parser.add_argument("--demo", action="store_true", help="replay the shipped sample on the stage, in a loop")
+    parser.add_argument("--present", action="store_true", help="open games and replays in presentation mode")
+    parser.add_argument("--autoplay", action="store_true", help="replays step by themselves (space pauses)")
+    parser.add_argument("--loop", action="store_true", help="auto-play starts again at the end")
+    parser.add_argument(
+        "--delay",
+        type=float,
+        default=DEFAULT_DELAY_SECONDS,
+        help=f"auto-play: seconds each turn shows (default {DEFAULT_DELAY_SECONDS:g})",
+    )
     args = parser.parse_args(argv)
     if args.replay is not None and not args.replay.exists():
         parser.error(f"{args.replay} does not exist")
-    TelephoneApp(runs_dir=args.runs, image_mode=args.images, replay=args.replay, pace=args.pace).run()
+    try:
+        named = locate_runs(args.replay).runs if args.replay is not None else []
+    except OSError as error:  # a folder one may not list
+        parser.error(f"{args.replay}: {error.strerror or error}")
+    if args.replay is not None and not named:
+        parser.error(f"{args.replay} is not a saved run, a folder of runs, or a part of one")
+    if not MIN_DELAY <= args.delay <= MAX_DELAY:
+        parser.error(f"--delay takes {MIN_DELAY:g} to {MAX_DELAY:g} seconds, not {args.delay:g}")
+    TelephoneApp(
+        runs_dir=args.runs,
+        image_mode=args.images,
+        replay=args.replay,
+        pace=args.pace,
+        present=args.present or args.demo,
+        autoplay=args.autoplay or args.demo,
+        loop=args.loop or args.demo,
+        delay=args.delay,
+        demo=args.demo,
+    ).run()
 
 
 __all__ = ["TelephoneApp", "main"]
+
+
+if __name__ == "__main__":
+    main()

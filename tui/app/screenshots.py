@@ -20,6 +20,7 @@ from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.tournament_screen import TournamentScreen
 
 SIZE = (110, 34)
+STAGE_SIZE = (140, 40)
 
 
 async def _wait(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
@@ -47,6 +48,12 @@ async def capture(out: Path) -> list[Path]:
             await pilot.press("right", "right", "right")
             await _wait(pilot, lambda: True)
             written.append(Path(app.save_screenshot("replay.svg", str(out))))
+        # The same replay on the stage, in a terminal the size of a projected one.
+        app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell", replay=run, present=True)
+        async with app.run_test(size=STAGE_SIZE) as pilot:
+            await pilot.press("right", "right", "right")
+            await _wait(pilot, lambda: True)
+            written.append(Path(app.save_screenshot("presentation.svg", str(out))))
         app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell", pace=0.0)
         async with app.run_test(size=SIZE) as pilot:
             # A 4-turn tournament of the offline pair on every catalog prompt, then its leaderboard.

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
-from engine import Catalog, Prompt, RunStore, Tournament, TournamentPlan, load_prompts, start_tournament
+from engine import (
+    Catalog,
+    GeneratedImage,
+    Prompt,
+    RunStore,
+    Tournament,
+    TournamentPlan,
+    load_prompts,
+    load_run,
+    sample_run,
+    start_tournament,
+)
 from tui.app.app import TelephoneApp
 from tui.app.screens.game_screen import GameScreen
 from tui.app.widgets.conversation_view import ConversationView
@@ -13,7 +25,8 @@ from tui.app.widgets.conversation_view import ConversationView
 
 def make_app(tmp_path: Path, **options) -> TelephoneApp:
     """The app with half-cell images, a frozen clock and no pacing, so pictures of it are the same every run."""
-    return TelephoneApp(runs_dir=tmp_path / "runs", image_mode="halfcell", clock=lambda: 0.0, pace=0.0, **options)
+    options.setdefault("runs_dir", tmp_path / "runs")
+    return TelephoneApp(image_mode="halfcell", clock=lambda: 0.0, pace=0.0, **options)
 
 
 async def wait_until(pilot, condition, seconds: float = 60.0) -> None:
@@ -35,8 +48,12 @@ async def play_from_picker(pilot, turns: int) -> GameScreen:
 
 
 async def settle_images(pilot) -> None:
-    """Wait for the image decoding workers to finish, so the picture on screen is final."""
-    await pilot.app.workers.wait_for_complete()
+    """Wait for the image decoding workers to finish, so the picture on screen is final (a game's own worker
+    may go on: it is waited for elsewhere)."""
+    await pilot.pause()
+    decoding = [worker for worker in pilot.app.workers if worker.group == "decode"]
+    if decoding:  # (an empty list would mean every worker)
+        await pilot.app.workers.wait_for_complete(decoding)
     await pilot.pause()
 
 
@@ -71,3 +88,27 @@ def scenes_tournament(tmp_path: Path, catalog: Catalog) -> Path:
 
 def view(app) -> ConversationView:
     return app.screen.query_one(ConversationView)
+
+
+def long_run(tmp_path: Path, turns: int = 30) -> Path:
+    """A saved game of ``turns`` turns made in a moment from the shipped sample's pictures and captions (the
+    real models would take seconds to play it)."""
+    sample = load_run(sample_run()).conversations[0]
+    folder = tmp_path / "long"
+    store = RunStore.create("game", {}, folder)
+    info = replace(sample.info, id="10ng0000000a", turns=turns, created="2026-01-01T12:00:00+00:00")
+    journal = store.begin(info)
+    for step in range(1, turns + 1):
+        played = sample.turns[(step - 1) % len(sample.turns)]
+        image = journal.save_image(step, GeneratedImage(sample.image_path(played).read_bytes(), ".png"))
+        turn = replace(played, step=step, image=str(image.relative_to(journal.conversation.folder)))
+        journal.append(replace(turn, distance_to_prompt=round(0.3 + step / 100, 3)))
+    journal.finish("finished")
+    return folder
+
+
+async def start_game(pilot, turns: int, played: int) -> GameScreen:
+    """From the picker: a game of ``turns`` turns, once ``played`` of them are on screen."""
+    await pilot.press(*["tab"] * 5, "backspace", "backspace", *str(turns), "enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, GameScreen) and len(view(pilot.app).turns) >= played)
+    return pilot.app.screen

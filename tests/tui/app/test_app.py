@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Label, OptionList, Sparkline, Static
+from textual.widgets import Label, OptionList, Static
 
 from engine import load_run
 from tests.tui.app.helpers import make_app, play_from_picker, saved_run, view, wait_until
+from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.help_screen import HelpScreen
 from tui.app.screens.picker_screen import PickerScreen
-from tui.app.screens.replay_screen import ReplayScreen, RunBrowserScreen
+from tui.app.screens.replay_screen import ReplayScreen
+from tui.app.widgets.drift import DriftLine
 
 
 @pytest.mark.slow
@@ -22,7 +24,7 @@ async def test_enter_plays_the_offline_trio_to_the_end(tmp_path):
         shown = view(app)
         assert [turn.step for turn in shown.turns] == [1, 2, 3]
         assert len(shown.query("TurnItem")) == 3
-        assert len(shown.query_one(Sparkline).data) == 3
+        assert len(shown.query_one(DriftLine).distances) == 3
         assert shown.query_one("#caption", Static).content.plain == shown.turns[-1].caption
         assert shown.query_one("#drawn", Static).content.plain == shown.turns[-1].text
         status = screen.query_one("#status", Label).content
@@ -59,7 +61,7 @@ async def test_turn_list_scrolls_back_while_the_view_keeps_its_place(tmp_path):
         shown.query_one("#turn-list").focus()
         await pilot.press("up", "up")
         assert shown.step == 2
-        assert len(shown.query_one(Sparkline).data) == 2
+        assert len(shown.query_one(DriftLine).distances) == 2
         await pilot.press("end")
         assert shown.step == 4
 
@@ -73,9 +75,9 @@ async def test_replay_steps_turn_by_turn(tmp_path, offline_line):
         assert isinstance(app.screen, ReplayScreen)
         shown = view(app)
         turns = load_run(folder).conversations[0].turns
-        assert shown.step == 1 and len(shown.query_one(Sparkline).data) == 1
+        assert shown.step == 1 and len(shown.query_one(DriftLine).distances) == 1
         await pilot.press("right", "right")
-        assert shown.step == 3 and len(shown.query_one(Sparkline).data) == 3
+        assert shown.step == 3 and len(shown.query_one(DriftLine).distances) == 3
         assert shown.query_one("#caption", Static).content.plain == turns[2].caption
         assert shown.query_one("#turn-detail").border_title == "Turn 3 of 4 · reproducible"
         await pilot.press("end")
@@ -95,7 +97,7 @@ async def test_browser_lists_saved_games_and_opens_one(tmp_path, offline_line):
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, RunBrowserScreen)
-        assert app.screen.query_one("DataTable").row_count == 2
+        assert app.screen.query_one("DataTable").row_count == 3  # a heading and the two games
         await pilot.press("enter")
         assert isinstance(app.screen, ReplayScreen)
 

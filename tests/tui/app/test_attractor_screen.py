@@ -12,7 +12,7 @@ from tui.app.screens.leaderboard_screen import LeaderboardScreen
 async def test_attractors_open_from_the_leaderboard_and_regroup_with_the_threshold(tmp_path, catalog):
     app = make_app(tmp_path, replay=scenes_tournament(tmp_path, catalog))
     async with app.run_test(size=(110, 32)) as pilot:
-        await pilot.press("l", "a")
+        await pilot.press("ctrl+l", "a")  # the browser's leaderboard key (letters filter the list)
         screen = app.screen
         assert isinstance(screen, AttractorScreen)
         await wait_until(pilot, lambda: screen.report is not None)

@@ -19,7 +19,8 @@ import pytest
 from tests.hostile import ESCAPES, Sandbox
 from tests.tui.app.helpers import make_app, settle_images, view, wait_until
 from tests.tui.cli.test_hostile_runs import edit_json, edit_turn
-from tui.app.screens.replay_screen import ReplayScreen, RunBrowserScreen
+from tui.app.screens.browser_screen import RunBrowserScreen
+from tui.app.screens.replay_screen import ReplayScreen
 
 HOSTILE = "".join(ESCAPES)
 

@@ -12,8 +12,9 @@ from textual.widgets import Static
 
 ABOUT = (
     "AI Telephone: a text-to-image model draws the prompt, an image-to-text model describes the drawing, "
-    "the description is drawn again, and so on. The sparkline shows how far each description has drifted "
-    "from the prompt (cosine distance: 0 same meaning, 2 opposite)."
+    "the description is drawn again, and so on. The drift line shows how far each description has moved "
+    "from the prompt, always on one scale: cosine distance, 0 same meaning, 2 opposite. f shows a game or a "
+    "replay on the stage (presentation mode); space plays and pauses."
 )
 
 
@@ -29,20 +30,27 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.below = below
 
+    def key_rows(self) -> list[tuple[str, str]]:
+        """(keys as they are written on a keyboard, what they do) for the screen below and the whole app."""
+        rows: dict[str, list[str]] = {}
+        for binding in Binding.make_bindings([*self.below.BINDINGS, *self.app.BINDINGS]):
+            if not binding.description:
+                continue
+            shown = rows.setdefault(binding.description, [])
+            for key in binding.key.split(","):
+                display = self.app.get_key_display(Binding(key.strip(), binding.action))
+                if display not in shown:
+                    shown.append(display)
+        rows.setdefault("command palette", ["^p"])
+        return [(" / ".join(keys), description) for description, keys in rows.items()]
+
     def compose(self) -> ComposeResult:
-        keys = Table.grid(padding=(0, 2))
-        keys.add_column(style="bold")
-        keys.add_column()
-        seen = set()
-        for binding in [*self.below.BINDINGS, *self.app.BINDINGS]:
-            if isinstance(binding, Binding) and binding.show and binding.description and binding.key not in seen:
-                seen.add(binding.key)
-                keys.add_row(binding.key.replace(",", " / "), binding.description)
-            elif isinstance(binding, tuple) and len(binding) == 3 and binding[0] not in seen:
-                seen.add(binding[0])
-                keys.add_row(binding[0], binding[2])
-        keys.add_row("ctrl+p", "command palette")
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        for keys, description in self.key_rows():
+            table.add_row(keys, description)
         with VerticalScroll(id="help"):
             yield Static(Text(ABOUT))
             yield Static("")
-            yield Static(keys)
+            yield Static(table)

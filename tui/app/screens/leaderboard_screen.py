@@ -35,6 +35,7 @@ class LeaderboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(id="status")
+        yield Label(Text(self.analysis.partial_note), id="partial")
         with Horizontal(id="board"):
             yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
             yield PlotextPlot(id="chart")
@@ -44,7 +45,16 @@ class LeaderboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"leaderboard · {self.folder.name}"
         self.query_one(DataTable).add_columns(*LeaderboardRow.HEADINGS)
+        self.query_one("#partial").display = bool(self.analysis.partial_note)
         self._show()
+
+    def on_resize(self) -> None:
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """The ranking beside the chart when both fit, the chart under it otherwise: never a clipped column."""
+        table = self.query_one(DataTable)
+        self.query_one("#board").set_class(self.size.width < table.virtual_size.width + 40, "-stacked")
 
     @property
     def level(self) -> str | None:
@@ -72,6 +82,7 @@ class LeaderboardScreen(Screen[None]):
             return
         for row in self.analysis.leaderboard_rows(level):
             table.add_row(*(Text(cell) for cell in row.cells))
+        self.call_after_refresh(self._arrange)
         steps = 0
         for pair in self.analysis.pairs:
             cells = self.analysis.by_step(pair, level)

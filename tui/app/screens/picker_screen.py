@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
@@ -37,6 +39,7 @@ class GameSettings:
     prompt: Prompt
     turns: int
     seed: int = 0
+    folder: Path | None = None  # the run to play in (to resume a game there); None: a new run
 
 
 class ModelList(OptionList):
@@ -46,9 +49,9 @@ class ModelList(OptionList):
         options = []
         for entry in catalog.entries(kind):
             status = catalog.availability(entry)
-            label = Text(entry.name)
-            if not status.ok:
-                label = Text.assemble((entry.name, "dim"), (f"  ({status.reason})", "red"))
+            label = Content(entry.name)
+            if not status.ok:  # greyed out as disabled; the reason in the theme's error colour
+                label = Content.assemble(entry.name, (f"  ({status.reason})", "$text-error"))
             options.append(Option(label, id=entry.id, disabled=not status.ok))
         super().__init__(*options, id=f"models-{kind}")
         self.border_title = KIND_NAMES[kind]

@@ -1,148 +1,177 @@
-"""Saved games: a browser of runs and their conversations, and a turn-by-turn replay of one."""
+"""A saved game replayed turn by turn: stepped by hand, or playing by itself at a set pace, looping if asked,
+through one game or several in turn; in the working view or on the stage."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Label
 
-from engine import Conversation, InvalidInput, StorageError, load_conversations, resume_plan
-from tui.app.screens.leaderboard_screen import LeaderboardScreen
+from engine import Conversation
 from tui.app.typed import telephone_app
 from tui.app.widgets.conversation_view import ConversationView
 
-
-class RunBrowserScreen(Screen[None]):
-    """Every saved conversation under a folder; Enter replays the highlighted one."""
-
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("r", "reload", "Reload"),
-        Binding("l", "leaderboard", "Leaderboard"),
-        Binding("t", "resume_tournament", "Resume tournament"),
-    ]
-    CSS_PATH = "conversation.tcss"
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-        self.conversations: list[Conversation] = []
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Label(id="status")
-        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.sub_title = "Saved games"
-        table = self.query_one(DataTable)
-        table.add_columns("date", "final", "level", "turns", "prompt", "text → image ⇄ image → text")
-        self.action_reload()
-        table.focus()
-
-    def action_reload(self) -> None:
-        self.conversations, problems = load_conversations(self.path)
-        self.conversations.sort(key=lambda c: c.info.created, reverse=True)
-        table = self.query_one(DataTable)
-        table.clear()
-        for conversation in self.conversations:
-            info = conversation.info
-            final = conversation.final_distance
-            prompt = info.prompt if len(info.prompt) <= 32 else info.prompt[:31] + "…"
-            table.add_row(
-                Text(info.created[:16].replace("T", " ")),
-                f"{final:.3f}" if final is not None else "–",
-                Text(info.level),
-                f"{len(conversation.turns)}/{info.turns}",
-                Text(prompt),
-                Text(f"{info.t2i} ⇄ {info.i2t}"),
-            )
-        status = f"{len(self.conversations)} conversations in {self.path}"
-        if problems:
-            status += f"  ·  {len(problems)} unreadable: {problems[0]}"
-        elif not self.conversations:
-            status += "  ·  play a game first (n from the picker)"
-        self.query_one("#status", Label).update(Text(status))
-
-    def _highlighted_run(self) -> Path | None:
-        row = self.query_one(DataTable).cursor_row
-        if not self.conversations or row is None or row >= len(self.conversations):
-            return None
-        return self.conversations[row].run_folder
-
-    def action_leaderboard(self) -> None:
-        if (folder := self._highlighted_run()) is not None:
-            self.app.push_screen(LeaderboardScreen(folder))
-
-    def action_resume_tournament(self) -> None:
-        """Finish what a stopped tournament left (of the highlighted conversation's run)."""
-        folder = self._highlighted_run()
-        if folder is None:
-            return
-        try:
-            plan = resume_plan(folder)
-        except (InvalidInput, StorageError) as error:
-            self.notify(str(error), severity="warning", markup=False)
-            return
-        telephone_app(self).start_tournament(
-            {"t2i": plan.t2i[0], "i2t": plan.i2t[0], "embed": plan.embedder}, plan.turns, folder
-        )
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(ReplayScreen(self.conversations[event.cursor_row]))
+MIN_DELAY, MAX_DELAY, DELAY_STEP = 0.5, 30.0, 0.5
+PAGE = 5  # turns PageUp and PageDown move
 
 
 class ReplayScreen(Screen[None]):
-    """One saved conversation, stepped through turn by turn."""
+    """One or more saved conversations, stepped through turn by turn."""
 
+    # Priority: the turn list would otherwise take these keys to scroll itself and leave the view behind.
     BINDINGS = [
-        Binding("left", "step(-1)", "Back a turn"),
-        Binding("right", "step(1)", "Forward a turn"),
-        Binding("home", "first", "First"),
-        Binding("end", "last", "Last"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("left", "step(-1)", "Back", key_display="←", priority=True),
+        Binding("right", "step(1)", "Forward", key_display="→", priority=True),
+        Binding("home", "first", "First", priority=True),
+        Binding("end", "last", "Last", priority=True),
+        Binding("pageup", f"step(-{PAGE})", f"Back {PAGE}", show=False, priority=True),
+        Binding("pagedown", f"step({PAGE})", f"Forward {PAGE}", show=False, priority=True),
+        Binding("space", "play", "Play/pause", key_display="space"),
+        Binding("l", "loop", "Loop"),
+        Binding("plus,equals_sign", "delay(-1)", "Faster", key_display="+"),
+        Binding("minus", "delay(1)", "Slower", key_display="-"),
+        Binding("f,f5", "present", "Present", key_display="f"),
+        Binding("n", "game(1)", "Next game", show=False),
+        Binding("p", "game(-1)", "Previous game", show=False),
+        Binding("escape", "back", "Close"),
     ]
     CSS_PATH = "conversation.tcss"
 
-    def __init__(self, conversation: Conversation) -> None:
-        super().__init__()
-        self.conversation = conversation
+    def __init__(
+        self,
+        conversations: list[Conversation],
+        *,
+        present: bool = False,
+        autoplay: bool = False,
+        loop: bool = False,
+        delay: float = 3.0,
+    ) -> None:
+        super().__init__(classes="-presenting" if present else "")
+        self.conversations = conversations
+        self.index = 0
+        self.presenting = present
+        self.playing = autoplay
+        self.looping = loop
+        self.delay = min(max(delay, MIN_DELAY), MAX_DELAY)
+        self._timer: Timer | None = None
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.conversations[self.index]
+
+    @property
+    def view(self) -> ConversationView:
+        return self.query_one(ConversationView)
 
     def compose(self) -> ComposeResult:
-        info = self.conversation.info
         yield Header()
         yield Label(id="status")
-        yield ConversationView(info.prompt, info.embedder, telephone_app(self).image_mode)
+        yield self._new_view()
         yield Footer()
 
+    def _new_view(self) -> ConversationView:
+        info = self.conversation.info
+        app = telephone_app(self)
+        turns = len(self.conversation.turns)
+        return ConversationView(info.prompt, info.embedder, turns, app.image_mode, presenting=self.presenting)
+
     def on_mount(self) -> None:
+        self._fill()
+        self._timer = self.set_interval(self.delay, self._advance, pause=not self.playing)
+
+    def _fill(self) -> None:
         info = self.conversation.info
         self.sub_title = f"replay · {info.t2i} ⇄ {info.i2t}"
-        view = self.query_one(ConversationView)
-        for turn in self.conversation.turns:
-            view.add_turn(turn, self.conversation.image_path(turn))
+        view = self.view
+        view.add_turns([(turn, self.conversation.image_path(turn)) for turn in self.conversation.turns], follow=False)
         view.select(1)
         view.query_one("#turn-list").focus()
 
+    async def _switch_to(self, index: int) -> None:
+        self.index = index % len(self.conversations)
+        await self.view.remove()
+        view = self._new_view()
+        await self.mount(view, before=self.query_one(Footer))
+        self._fill()
+
     def on_conversation_view_step_chosen(self, message: ConversationView.StepChosen) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
         info = self.conversation.info
-        status = f"turn {message.step}/{len(self.conversation.turns)}  ·  {info.level}  ·  {info.status}"
-        status += f": {info.detail}" if info.detail else ""
+        parts = [f"turn {self.view.step}/{len(self.conversation.turns)}", info.level, info.status]
+        if len(self.conversations) > 1:
+            parts.insert(0, f"game {self.index + 1}/{len(self.conversations)} (n/p)")
+        if info.detail:
+            parts[-1] += f": {info.detail}"
         if self.conversation.damage:
-            status += "  ·  damaged: its journal's later lines cannot be read"
-        self.query_one("#status", Label).update(Text(status))
+            parts.append("damaged: its journal's later lines cannot be read")
+        pace = f"{self.delay:g} s a turn"
+        parts.append(f"▶ playing, {pace}" if self.playing else f"paused (space plays, {pace})")
+        parts.append("loop on" if self.looping else "loop off")
+        self.query_one("#status", Label).update(Text("  ·  ".join(parts)))
+
+    def _restart_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_interval(self.delay, self._advance, pause=not self.playing)
+
+    async def _advance(self) -> None:
+        """One auto-play tick: the next turn; at the end the next game or the first turn again when looping."""
+        view = self.view
+        if view.step < len(self.conversation.turns):
+            view.select(view.step + 1)
+        elif self.looping and len(self.conversations) > 1:
+            await self._switch_to(self.index + 1)
+        elif self.looping:
+            view.select(1)
+        else:
+            self.playing = False
+            self._restart_timer()
+            self._show_status()
 
     def action_step(self, delta: int) -> None:
-        view = self.query_one(ConversationView)
-        view.select(view.step + delta)
+        self.view.select(self.view.step + delta)
+        self._restart_timer()  # a step by hand starts the wait for the next one afresh
 
     def action_first(self) -> None:
-        self.query_one(ConversationView).select(1)
+        self.action_step(-len(self.conversation.turns))
 
     def action_last(self) -> None:
-        self.query_one(ConversationView).select(len(self.conversation.turns))
+        self.action_step(len(self.conversation.turns))
+
+    def action_play(self) -> None:
+        self.playing = not self.playing
+        if self.playing and self.view.step == len(self.conversation.turns) and not self.looping:
+            self.view.select(1)  # played to the end: play again from the start
+        self._restart_timer()
+        self._show_status()
+
+    def action_loop(self) -> None:
+        self.looping = not self.looping
+        self._show_status()
+
+    def action_delay(self, direction: int) -> None:
+        self.delay = min(max(self.delay + direction * DELAY_STEP, MIN_DELAY), MAX_DELAY)
+        self._restart_timer()
+        self._show_status()
+
+    def action_present(self) -> None:
+        self.presenting = not self.presenting
+        self.set_class(self.presenting, "-presenting")
+        self.view.presenting = self.presenting
+
+    async def action_game(self, delta: int) -> None:
+        if len(self.conversations) > 1:
+            await self._switch_to(self.index + delta)
+            self._restart_timer()
+
+    def action_back(self) -> None:
+        """Escape leaves the stage first, then the replay."""
+        if self.presenting:
+            self.action_present()
+        else:
+            telephone_app(self).leave()

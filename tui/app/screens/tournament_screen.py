@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from pathlib import Path
 
@@ -57,8 +56,9 @@ class TournamentScreen(Screen[None]):
         self.resume = resume
         self.cancel = threading.Event()
         self.pending: deque[Event | None] = deque()  # None: the tournament is over
-        self.counts = TournamentProgress(0)
+        self.counts = TournamentProgress(0)  # until the tournament exists and counts for itself
         self.started: float | None = None
+        self.ended = False
         self.folder: Path | None = resume
         self.running = False
 
@@ -122,7 +122,7 @@ class TournamentScreen(Screen[None]):
             return
         self.running = True
         self.query_one("#start", Button).disabled = True
-        self.started = time.monotonic()
+        self.started = telephone_app(self).clock()
         self.set_interval(APPLY_EVERY_SECONDS, self._apply_pending)
         self._play(plan)
 
@@ -135,7 +135,9 @@ class TournamentScreen(Screen[None]):
             else:
                 store = RunStore.reopen(self.folder)
             with store:
-                Tournament(plan, self.catalog, store).run(self.pending.append, self.cancel)
+                tournament = Tournament(plan, self.catalog, store)
+                self.counts = tournament.progress
+                tournament.run(self.pending.append, self.cancel)
         except (TelephoneError, OSError) as error:
             self.app.call_from_thread(
                 self.notify, str(error), title="Tournament stopped", severity="error", markup=False
@@ -146,26 +148,36 @@ class TournamentScreen(Screen[None]):
     def _apply_pending(self) -> None:
         changed = False
         while self.pending:
-            event = self.pending.popleft()
             changed = True
-            if event is None:
-                self.running = False
-                self.query_one("#stats", Label).update(Text(self._stats(final=True)))
-                self.notify("Press l for the leaderboard", title="Tournament over")
-                return
-            if self.counts.record(event):
-                self.query_one(ProgressBar).advance(1)
-        if changed:
-            self.query_one("#stats", Label).update(Text(self._stats()))
+            if self.pending.popleft() is None:
+                self.running, self.ended = False, True
+                break
+        if not changed:
+            return
+        self.query_one(ProgressBar).update(progress=self.counts.done)
+        self.query_one("#stats", Label).update(Text(self._stats()))
+        if self.ended and self.counts.stopped:
+            self.notify(
+                f"{self.counts.cancelled} games stopped part-way; ctrl+o in the replay browser resumes them",
+                title="Tournament stopped",
+            )
+        elif self.ended:
+            self.notify("Press l for the leaderboard", title="Tournament over")
 
-    def _stats(self, final: bool = False) -> str:
-        elapsed = time.monotonic() - (self.started or time.monotonic())
-        head = "stopped" if self.cancel.is_set() else "finished" if final else "playing"
+    def _stats(self) -> str:
+        clock = telephone_app(self).clock
+        elapsed = clock() - (self.started if self.started is not None else clock())
         counts = self.counts
-        saved = f" · saved in {self.folder}" if final and self.folder else ""
+        if self.ended:
+            head = "stopped" if counts.stopped else "finished"
+            saved = f" · saved in {self.folder.name}" if self.folder else ""
+            return (
+                f"{head} · {counts.done} of {counts.games} games played to the end · {counts.cancelled} stopped "
+                f"part-way · {counts.failed} failed · {elapsed:.0f} s{saved}"
+            )
         return (
-            f"{head} · {counts.done} games done · {counts.calls_in_flight} calls in flight · "
-            f"{counts.failed} failed · {elapsed:.0f} s{saved}"
+            f"playing · {counts.done} of {counts.games} games done · {counts.calls_in_flight} calls in flight, "
+            f"{counts.calls_waiting} waiting · {counts.failed} failed · {elapsed:.0f} s"
         )
 
     def action_stop(self) -> None:

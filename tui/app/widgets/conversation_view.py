@@ -1,5 +1,6 @@
 """The view of one conversation, live or replayed: a turn list, the chosen turn's image beside the text it
-was drawn from (red) and the caption it produced (green), and a sparkline of the drift."""
+was drawn from and the caption it produced, and the drift so far on a fixed scale. In presentation mode the
+same turns show on the stage instead (see ``stage.py``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Label, ListItem, ListView, Sparkline, Static
+from textual.reactive import reactive
+from textual.widgets import Label, ListItem, ListView, Static
 
 from engine import Turn
+from tui.app.widgets.drift import DriftLine
+from tui.app.widgets.stage import Stage
 from tui.app.widgets.turn_image import TurnImage
 
 
@@ -19,28 +23,42 @@ class TurnItem(ListItem):
     def __init__(self, turn: Turn) -> None:
         self.turn = turn
         if turn.error:
-            label = Text.assemble((f"{turn.step:>2} ", "bold"), (turn.failure or "", "red"))
+            label = Text.assemble((f"{turn.step:>2} ", "bold"), turn.failure or "")
         else:
             label = Text.assemble((f"{turn.step:>2} ", "bold"), f"{turn.distance_to_prompt:.3f}")
-        super().__init__(Label(label))
+        super().__init__(Label(label), classes="-failed" if turn.error else "")
 
 
 class ConversationView(Vertical):
-    """Shows turns as they are added; ``select(step)`` chooses which one the detail pane shows."""
+    """Shows turns as they are added; ``select(step)`` chooses which one is shown; ``presenting`` switches
+    between the working view and the stage."""
 
     class StepChosen(Message):
         def __init__(self, step: int) -> None:
             super().__init__()
             self.step = step
 
-    def __init__(self, prompt: str, embedder: str, image_mode: str = "auto") -> None:
-        super().__init__()
+    presenting: reactive[bool] = reactive(False, init=False)
+
+    def __init__(
+        self,
+        prompt: str,
+        embedder: str,
+        total: int,
+        image_mode: str = "auto",
+        presenting: bool = False,
+    ) -> None:
+        # Styled for the stage from the start when it opens there: restyling after mounting costs a frame.
+        super().__init__(classes="-presenting" if presenting else "")
+        self.set_reactive(ConversationView.presenting, presenting)
         self.prompt = prompt
         self.embedder = embedder
+        self.total = total  # the turns the game is meant to have
         self.image_mode = image_mode
         self.turns: list[Turn] = []
         self.images: list[Path | None] = []  # each turn's stored image
         self.step = 0  # the turn shown; 0 = none yet
+        self.in_progress: tuple[int, str, Path | None] | None = None  # (step, text being drawn, image)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="conversation"):
@@ -48,40 +66,63 @@ class ConversationView(Vertical):
             with Horizontal(id="turn-detail"):
                 yield TurnImage(self.image_mode, id="turn-image")
                 with VerticalScroll(id="turn-text"):
-                    yield Static(Text(self.prompt, style="red"), id="drawn")
-                    yield Static(id="caption")
+                    yield Static(Text(self.prompt), id="drawn", classes="drawn")
+                    yield Static(id="caption", classes="caption")
         with Horizontal(id="drift"):
-            yield Label("drift", id="drift-title")
-            yield Sparkline([], id="sparkline")
+            yield Label("drift 0", id="drift-title")
+            yield DriftLine(id="drift-line")
+            yield Label("2", id="drift-end")
             yield Label("", id="drift-value")
+        yield Stage(self.prompt, self.embedder, self.image_mode, id="stage")
 
     def on_mount(self) -> None:
         self.query_one("#turn-list").border_title = "Turns"
         self.query_one("#turn-detail").border_title = "Turn"
         self._show_drift()
 
-    def add_turn(self, turn: Turn, image: Path | None) -> None:
-        """Append a finished (or failed) turn and its image; the view follows it unless the user is looking
-        further back."""
-        following = self.step == len(self.turns)
-        self.turns.append(turn)
-        self.images.append(image)
-        self.query_one(ListView).append(TurnItem(turn))
+    def watch_presenting(self, presenting: bool) -> None:
+        self.set_class(presenting, "-presenting")
+        if self.in_progress is not None and self.step == len(self.turns):
+            self.preview(*self.in_progress)
+        elif self.turns:
+            self.select(self.step)
+
+    @property
+    def distances(self) -> list[float]:
+        """The distance to the prompt of each measured turn up to the one shown."""
+        return [t.distance_to_prompt for t in self.turns[: self.step] if t.distance_to_prompt is not None]
+
+    def add_turns(self, turns: list[tuple[Turn, Path | None]], follow: bool = True) -> None:
+        """Append finished (or failed) turns and their images; the view follows the newest (when ``follow``)
+        unless the user is looking further back."""
+        following = follow and self.step == len(self.turns)
+        for turn, image in turns:
+            self.turns.append(turn)
+            self.images.append(image)
+        self.in_progress = None
+        self.query_one(ListView).extend(TurnItem(turn) for turn, _ in turns)
         if following:
-            self.select(turn.step)
+            self.select(len(self.turns))
         else:
             self._show_drift()
+
+    def add_turn(self, turn: Turn, image: Path | None) -> None:
+        self.add_turns([(turn, image)])
 
     def preview(self, step: int, text: str, image: Path | None = None) -> None:
         """Show a turn still in progress: the text being drawn, then its image before the caption arrives.
         The previous image stays up until the new one is ready, which saves a repaint."""
+        self.in_progress = (step, text, image)
         if self.step != len(self.turns):
             return  # the user is reading an earlier turn: do not pull them away
-        self.query_one("#turn-detail").border_title = f"Turn {step} (in progress)"
-        self.query_one("#drawn", Static).update(Text(text, style="red"))
-        self.query_one("#caption", Static).update(Text("…", style="green"))
+        if self.presenting:
+            self.query_one(Stage).show_progress(step, self.total, text, image)
+            return
+        self.query_one("#turn-detail").border_title = f"Turn {step} of {self.total} (in progress)"
+        self.query_one("#drawn", Static).update(Text(text))
+        self.query_one("#caption", Static).update(Text("…"))
         if image is not None:
-            self.query_one(TurnImage).show(image)
+            self.query_one("#turn-image", TurnImage).show(image)
 
     def select(self, step: int) -> None:
         if not self.turns:
@@ -91,21 +132,26 @@ class ConversationView(Vertical):
         listing = self.query_one(ListView)
         if listing.index != self.step - 1:
             listing.index = self.step - 1
-        self.query_one("#turn-detail").border_title = f"Turn {turn.step} of {len(self.turns)} · {turn.reproducibility}"
-        self.query_one("#drawn", Static).update(Text(turn.text, style="red"))
-        if turn.error:
-            what = "Refused" if turn.refused else "Failed"
-            self.query_one("#caption", Static).update(Text(f"{what}: {turn.error}", style="bold red"))
+        image = self.images[self.step - 1]
+        if self.presenting:
+            self.query_one(Stage).show(turn, self.total, image, self.distances)
         else:
-            self.query_one("#caption", Static).update(Text(turn.caption or "", style="green"))
-        self.query_one(TurnImage).show(self.images[self.step - 1])
+            self.query_one("#turn-detail").border_title = f"Turn {turn.step} of {self.total} · {turn.reproducibility}"
+            self.query_one("#drawn", Static).update(Text(turn.text))
+            caption = self.query_one("#caption", Static)
+            if turn.error:
+                caption.update(Text(f"{(turn.failure or '').capitalize()}: {turn.error}"))
+            else:
+                caption.update(Text(turn.caption or ""))
+            caption.set_class(bool(turn.error), "-failed")
+            self.query_one("#turn-image", TurnImage).show(image)
         self._show_drift()
         self.post_message(self.StepChosen(self.step))
 
     def _show_drift(self) -> None:
-        """The sparkline holds the drift up to the shown turn, with that turn's value and the embedder."""
-        measured = [t.distance_to_prompt for t in self.turns[: self.step] if t.distance_to_prompt is not None]
-        self.query_one(Sparkline).data = measured
+        """The drift line holds the distances up to the shown turn, with that turn's value and the embedder."""
+        measured = self.distances
+        self.query_one(DriftLine).distances = tuple(measured)
         value = f"{measured[-1]:.3f}" if measured else "–"
         self.query_one("#drift-value", Label).update(Text(f"{value} to prompt · {self.embedder}"))
 

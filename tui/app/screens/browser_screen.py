@@ -1,0 +1,246 @@
+"""Saved games: tournaments with their games, then single games, newest first; type to filter; Enter replays."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label
+
+from engine import (
+    Conversation,
+    InvalidInput,
+    Prompt,
+    Run,
+    StorageError,
+    find_runs,
+    load_run,
+    resume_plan,
+    terminal_safe,
+)
+from tui.app.screens.leaderboard_screen import LeaderboardScreen
+from tui.app.screens.picker_screen import GameSettings
+from tui.app.typed import telephone_app
+
+PROMPT_LINES = 3
+FIXED_WIDTH = 16 + 6 + 10 + 7 + 2 * 6  # every column but the pair and the prompt, with the table's padding
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the browser: a tournament's heading, a group heading, or a game."""
+
+    run: Run
+    conversation: Conversation | None = None  # None: a heading
+
+
+def _when(created: str) -> str:
+    return created[:16].replace("T", " ")
+
+
+def _matches(row: Row, words: list[str]) -> bool:
+    """Every typed word appears in the game's prompt, models, level, status, date or run name."""
+    if row.conversation is None:
+        return not words
+    info = row.conversation.info
+    haystack = " ".join(
+        (info.prompt, info.t2i, info.i2t, info.level, info.status, info.created, row.run.folder.name)
+    ).lower()
+    return all(word in haystack for word in words)
+
+
+class RunBrowserScreen(Screen[None]):
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False, priority=True),
+        Binding("down", "move(1)", "Down", show=False, priority=True),
+        Binding("pageup", "move(-10)", "Page up", show=False, priority=True),
+        Binding("pagedown", "move(10)", "Page down", show=False, priority=True),
+        Binding("enter", "open", "Replay", key_display="⏎", priority=True),
+        Binding("f5", "open(True)", "Present"),
+        Binding("ctrl+l", "leaderboard", "Leaderboard"),
+        Binding("ctrl+o", "resume", "Resume"),
+        Binding("ctrl+r", "reload", "Reload"),
+        Binding("escape", "back", "Clear filter / back"),
+    ]
+    CSS_PATH = "conversation.tcss"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.rows: list[Row] = []  # every row, before filtering
+        self.shown: list[Row] = []  # the rows on screen, in order
+        self.problems: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="type to filter: prompt, model, level, date…", id="filter")
+        yield Label(id="status")
+        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Saved games"
+        self.action_reload()
+        self.query_one("#filter", Input).focus()
+
+    def action_reload(self) -> None:
+        runs, self.problems = [], []
+        try:
+            folders = find_runs(self.path)
+        except OSError as error:  # a folder one may not list
+            folders, self.problems = [], [f"{error.filename or self.path}: {error.strerror or error}"]
+        for folder in folders:
+            try:
+                runs.append(load_run(folder))
+            except StorageError as error:
+                self.problems.append(str(error))
+        for run in runs:
+            self.problems += run.problems
+        runs.sort(key=lambda run: str(run.meta.get("created", "")), reverse=True)
+        rows: list[Row] = []
+        for run in (run for run in runs if run.kind == "tournament"):
+            rows.append(Row(run))
+            rows += [Row(run, c) for c in sorted(run.conversations, key=lambda c: c.info.prompt_id)]
+        singles = [Row(run, c) for run in runs if run.kind == "game" for c in run.conversations]
+        if singles:
+            rows.append(Row(singles[0].run))  # the heading of the single games
+            rows += sorted(
+                singles, key=lambda row: row.conversation.info.created if row.conversation else "", reverse=True
+            )
+        self.rows = rows
+        self._show()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._show()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        """Fill the table with the rows the filter lets through, each prompt as long as the width allows."""
+        before = self.highlighted  # kept highlighted when it is still shown
+        words = self.query_one("#filter", Input).value.lower().split()
+        games = [row for row in self.rows if row.conversation is not None and _matches(row, words)]
+        runs_with_games = {row.run.folder for row in games}
+        self.shown = [
+            row for row in self.rows if (row.conversation is None and row.run.folder in runs_with_games) or row in games
+        ]
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        pair_width = max((len(self._pair(row)) for row in games), default=4)
+        prompt_width = max(self.size.width - FIXED_WIDTH - pair_width - 2, 20)
+        table.add_column("date", width=16)
+        table.add_column("final", width=6)
+        table.add_column("level", width=10)
+        table.add_column("turns", width=7)
+        table.add_column("pair", width=pair_width)
+        table.add_column("prompt", width=prompt_width)
+        for row in self.shown:
+            cells = self._cells(row, prompt_width)
+            table.add_row(*cells, height=str(cells[-1]).count("\n") + 1)
+        first_game = next((index for index, row in enumerate(self.shown) if row.conversation is not None), 0)
+        table.move_cursor(row=self.shown.index(before) if before in self.shown else first_game)
+        self._show_status(words, len(games))
+
+    @staticmethod
+    def _pair(row: Row) -> str:
+        return f"{row.conversation.info.t2i} ⇄ {row.conversation.info.i2t}" if row.conversation else ""
+
+    def _cells(self, row: Row, prompt_width: int) -> tuple[str | Text, ...]:
+        if row.conversation is None:  # a heading, spread over the columns wide enough to hold it
+            if row.run.kind == "tournament":
+                games = f"{len(row.run.conversations)} games · ⏎ leaderboard"
+                return (Text("Tournament", "bold"), "", "", "", Text(row.run.folder.name, "bold"), games)
+            return (Text("Single games", "bold"), "", "", "", "", "")
+        info = row.conversation.info
+        final = row.conversation.final_distance
+        lines = textwrap.wrap(terminal_safe(info.prompt), prompt_width) or [""]
+        if len(lines) > PROMPT_LINES:  # the whole prompt where it fits; at most three lines of it
+            lines = [*lines[: PROMPT_LINES - 1], lines[PROMPT_LINES - 1][: prompt_width - 1] + "…"]
+        prompt = "\n".join(lines)
+        return (
+            Text(_when(info.created)),
+            f"{final:.3f}" if final is not None else "–",
+            Text(info.level),
+            f"{len(row.conversation.turns)}/{info.turns}",
+            Text(self._pair(row)),
+            Text(prompt),
+        )
+
+    def _show_status(self, words: list[str], matching: int) -> None:
+        total = sum(row.conversation is not None for row in self.rows)
+        if not total:
+            status = f"no saved games in {self.path} yet: Escape, then Enter on the picker plays one"
+        elif words and not matching:
+            status = f"nothing matches {' '.join(words)!r} (Escape clears the filter)"
+        else:
+            status = f"{matching} of {total} games" if words else f"{total} games in {self.path}"
+        if self.problems:
+            status += f"  ·  {len(self.problems)} unreadable: {self.problems[0]}"
+        self.query_one("#status", Label).update(Text(status))
+
+    @property
+    def highlighted(self) -> Row | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.shown[row] if self.shown and row is not None and row < len(self.shown) else None
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=max(min(table.cursor_row + delta, len(self.shown) - 1), 0))
+
+    def action_open(self, present: bool = False) -> None:
+        row = self.highlighted
+        if row is None:
+            return
+        if row.conversation is None:
+            if row.run.kind == "tournament":
+                self.app.push_screen(LeaderboardScreen(row.run.folder))
+            return
+        if not row.conversation.turns:
+            self.notify("this game has no turns yet: ctrl+o plays it", severity="warning")
+            return
+        app = telephone_app(self)
+        app.push_screen(app.replay_screen([row.conversation], present=present or app.present))
+
+    def action_leaderboard(self) -> None:
+        if (row := self.highlighted) is not None:
+            self.app.push_screen(LeaderboardScreen(row.run.folder))
+
+    def action_resume(self) -> None:
+        """Finish what was stopped: the highlighted tournament, or the highlighted single game."""
+        row = self.highlighted
+        if row is None:
+            return
+        app = telephone_app(self)
+        if row.run.kind == "tournament":
+            try:
+                plan = resume_plan(row.run.folder)
+            except (InvalidInput, StorageError) as error:
+                self.notify(str(error), severity="warning", markup=False)
+                return
+            app.start_tournament(
+                {"t2i": plan.t2i[0], "i2t": plan.i2t[0], "embed": plan.embedder}, plan.turns, row.run.folder
+            )
+            return
+        if row.conversation is None:
+            return
+        info = row.conversation.info
+        if row.conversation.complete:
+            self.notify(f"this game is {info.status} already; nothing to resume", severity="information")
+            return
+        prompt = Prompt(info.prompt_id, info.level, info.prompt)
+        app.start_game(GameSettings(info.t2i, info.i2t, info.embedder, prompt, info.turns, info.seed, row.run.folder))
+
+    def action_back(self) -> None:
+        filter_box = self.query_one("#filter", Input)
+        if filter_box.value:
+            filter_box.value = ""
+        else:
+            self.app.pop_screen()
