@@ -3,7 +3,8 @@ with no model to load and no network: three 12-turn games of the offline pair (a
 prompt of the catalog), images included.
 
 It was recorded with ``aitelephone play --turns 12 --prompt-id ID --out engine/samples/demo`` for ``apple``,
-``astronaut`` and ``marketplace``; it is a recording, so later changes to the models do not change it.
+``astronaut`` and ``marketplace`` (the run's writer lock left out); it is a recording, so later changes to the
+models do not change it.
 """
 
 from __future__ import annotations
