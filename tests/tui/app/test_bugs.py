@@ -200,8 +200,7 @@ async def test_the_browser_groups_runs_shows_whole_prompts_and_filters_by_typing
         screen = app.screen
         table = screen.query_one(DataTable)
         first_column = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
-        assert first_column[0] == "Tournament" and str(table.get_row_at(0)[4]) == "tournament-1"
-        assert str(table.get_row_at(0)[5]).startswith("3 games")
+        assert first_column[0] == "Tournament" and str(table.get_row_at(0)[5]).startswith("tournament-1 · 3 games")
         assert "Single games" in first_column[4] and table.row_count == 6
         prompts = [str(table.get_row_at(row)[5]).replace("\n", " ") for row in range(table.row_count)]
         assert load_prompts()[0].text in prompts and load_prompts()[6].text in prompts, "whole prompts, wrapped"

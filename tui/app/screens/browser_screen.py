@@ -30,6 +30,7 @@ from tui.app.typed import telephone_app
 
 PROMPT_LINES = 3
 FIXED_WIDTH = 16 + 6 + 10 + 7 + 2 * 6  # every column but the pair and the prompt, with the table's padding
+PROMPT_MIN_WIDTH = 30  # below this the pair's column goes (typing a model's name still finds its games)
 
 
 @dataclass(frozen=True)
@@ -134,16 +135,21 @@ class RunBrowserScreen(Screen[None]):
         ]
         table = self.query_one(DataTable)
         table.clear(columns=True)
+        room = self.size.width - FIXED_WIDTH - 4  # the table's border and scroll bar
         pair_width = max((len(self._pair(row)) for row in games), default=4)
-        prompt_width = max(self.size.width - FIXED_WIDTH - pair_width - 2, 20)
+        with_pair = room - pair_width >= PROMPT_MIN_WIDTH
+        prompt_width = max(room - pair_width if with_pair else room + 2, 16)
         table.add_column("date", width=16)
         table.add_column("final", width=6)
         table.add_column("level", width=10)
         table.add_column("turns", width=7)
-        table.add_column("pair", width=pair_width)
+        if with_pair:
+            table.add_column("pair", width=pair_width)
         table.add_column("prompt", width=prompt_width)
         for row in self.shown:
             cells = self._cells(row, prompt_width)
+            if not with_pair:
+                cells = (*cells[:4], cells[5])
             table.add_row(*cells, height=str(cells[-1]).count("\n") + 1)
         first_game = next((index for index, row in enumerate(self.shown) if row.conversation is not None), 0)
         table.move_cursor(row=self.shown.index(before) if before in self.shown else first_game)
@@ -156,8 +162,8 @@ class RunBrowserScreen(Screen[None]):
     def _cells(self, row: Row, prompt_width: int) -> tuple[str | Text, ...]:
         if row.conversation is None:  # a heading, spread over the columns wide enough to hold it
             if row.run.kind == "tournament":
-                games = f"{len(row.run.conversations)} games · ⏎ leaderboard"
-                return (Text("Tournament", "bold"), "", "", "", Text(row.run.folder.name, "bold"), games)
+                title = f"{row.run.folder.name} · {len(row.run.conversations)} games · ⏎ leaderboard"
+                return (Text("Tournament", "bold"), "", "", "", "", Text(title, "bold"))
             return (Text("Single games", "bold"), "", "", "", "", "")
         info = row.conversation.info
         final = row.conversation.final_distance
