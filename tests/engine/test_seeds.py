@@ -105,5 +105,8 @@ def test_offline_turns_are_recorded_as_reproducible(fresh_line, tmp_path):
     events = list(fresh_line.play(load_prompts()[0], 1, RunStore.create("game", {}, tmp_path / "run"), seed=5))
     (turn,) = load_run(tmp_path / "run").conversations[0].turns
     assert events[-1].status == "finished"
-    assert turn.t2i_inputs == {"text": "{text}", "seed": turn_seed(5, 1)} and turn.i2t_inputs == {"image": "{image}"}
+    assert turn.t2i_inputs == {"text": "{text}", "seed": turn_seed(5, 1)} and turn.i2t_inputs == {
+        "image": "{image}",
+        "seed": turn_seed(5, 1),
+    }
     assert turn.reproducible is True

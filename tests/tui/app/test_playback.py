@@ -25,7 +25,7 @@ async def test_replay_plays_by_itself_pauses_steps_and_loops(tmp_path, offline_l
         screen = app.screen
         assert isinstance(screen, ReplayScreen) and view(app).step == 1
         assert "▶ playing, 0.5 s a turn" in status(app) and "loop off" in status(app)
-        await wait_until(pilot, lambda: view(app).step == 2, seconds=5)
+        await wait_until(pilot, lambda: view(app).step == 2, seconds=30)
         await pilot.press("space")
         assert "paused" in status(app)
         await asyncio.sleep(1.2)
@@ -34,12 +34,12 @@ async def test_replay_plays_by_itself_pauses_steps_and_loops(tmp_path, offline_l
         assert view(app).step == 3, "→ still steps while paused"
         await pilot.press("space")  # at the end without loop, play starts again from the first turn
         assert view(app).step == 1 and screen.playing
-        await wait_until(pilot, lambda: view(app).step == 3, seconds=5)
-        await wait_until(pilot, lambda: not screen.playing, seconds=5)
+        await wait_until(pilot, lambda: view(app).step == 3, seconds=30)
+        await wait_until(pilot, lambda: not screen.playing, seconds=30)
         assert "paused" in status(app), "without loop it stops at the end"
         await pilot.press("l", "space")
         assert "loop on" in status(app)
-        await wait_until(pilot, lambda: view(app).step == 2, seconds=5)  # 3 → 1 → 2: round again
+        await wait_until(pilot, lambda: view(app).step == 2, seconds=30)  # 3 → 1 → 2: round again
         await pilot.press("left")
         assert view(app).step == 1
 

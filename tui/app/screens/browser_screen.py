@@ -80,7 +80,9 @@ class RunBrowserScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="type to filter: prompt, model, level, date…", id="filter")
+        filter_box = Input(placeholder="type to filter: prompt, model, level, date…", id="filter")
+        filter_box.cursor_blink = False  # steady: a blinking cursor draws the eye from the list (and pictures differ)
+        yield filter_box
         yield Label(id="status")
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -191,6 +193,11 @@ class RunBrowserScreen(Screen[None]):
         if self.problems:
             status += f"  ·  {len(self.problems)} unreadable: {self.problems[0]}"
         self.query_one("#status", Label).update(Text(status))
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        """Every game listed (before filtering)."""
+        return [row.conversation for row in self.rows if row.conversation is not None]
 
     @property
     def highlighted(self) -> Row | None:
