@@ -6,18 +6,19 @@ import argparse
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import cast
 
 from rich.segment import Segment
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.color import Color
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
 from textual.filter import LineFilter
+from textual.screen import Screen
 
 from engine import (
     DEFAULT_MODELS,
@@ -43,7 +44,7 @@ from tui.app.screens.help_screen import HelpScreen
 from tui.app.screens.picker_screen import GameSettings, PickerScreen
 from tui.app.screens.replay_screen import MAX_DELAY, MIN_DELAY, ReplayScreen
 from tui.app.screens.tournament_screen import TournamentScreen
-from tui.app.themes import THEMES
+from tui.app.themes import GAME_COLOURS, THEMES
 from tui.app.widgets.turn_image import IMAGE_MODES
 from tui.terminal import safe_segment
 
@@ -123,6 +124,15 @@ class TelephoneApp(App[None]):
         self._models_lock = threading.Lock()
         self._terminal_safe = TerminalSafe()
         self._switch_interval = sys.getswitchinterval()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands less its theme picker: the app offers its own two themes (Ctrl+T, "Switch theme"),
+        both checked to draw every text colour at 4.5:1."""
+        return [command for command in super().get_system_commands(screen) if command.title != "Theme"]
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The game's own colours, for a theme that does not name them (the dark theme's)."""
+        return {**super().get_theme_variable_defaults(), **{name: THEMES[0].variables[name] for name in GAME_COLOURS}}
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         return [*super().get_line_filters(), self._terminal_safe]

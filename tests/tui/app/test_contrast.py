@@ -85,3 +85,16 @@ async def test_every_screen_draws_its_text_at_4_5_or_more(tmp_path, offline_line
         await wait_until(pilot, lambda: isinstance(app.screen, TournamentScreen))
         await look("tournament plan")
     assert {name: found for name, found in seen.items() if found} == {}
+
+
+async def test_the_app_offers_only_its_own_two_themes(tmp_path):
+    """Textual's theme picker would offer themes nobody checked; Ctrl+T switches between the app's two."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Theme" not in titles and "Quit" in titles
+        assert app.theme == THEMES[0].name
+        await pilot.press("ctrl+t")
+        assert app.theme == THEMES[1].name
+        await pilot.press("ctrl+t")
+        assert app.theme == THEMES[0].name
