@@ -1,11 +1,17 @@
-"""A run's result cache: every model answer stored by (model ref, exact input), so a resumed or repeated
-run never pays twice for the same call. Files under RUN/cache/, written atomically."""
+"""A run's result cache: every model answer kept by (model ref, exact input), so a resumed or repeated
+run never pays twice for the same call.
+
+One SQLite database per run (write-ahead log: many small writes from many threads, and processes, cost a
+page append each; a commit survives a killed process), and the drawings' bytes as files named by their
+hash, written once: the store links a conversation's turn image to the same file.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -14,11 +20,17 @@ from typing import Any
 
 import numpy as np
 
+from engine.imagefiles import read_image
 from engine.protocols import Embedder, GeneratedImage, ImageToText, TextToImage
 from engine.store import write_atomically
-from engine.untrusted import inside
 
 log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS drawings (key TEXT PRIMARY KEY, digest TEXT NOT NULL, suffix TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS captions (key TEXT PRIMARY KEY, caption TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID;
+"""
 
 
 def _key(*parts: str) -> str:
@@ -30,83 +42,98 @@ def _canonical(inputs: dict[str, Any]) -> str:
     return json.dumps(inputs, sort_keys=True, ensure_ascii=False)
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 class ResultCache:
-    """Answers on disk by (model ref, exact input); ``hits`` counts the calls they saved.
-
-    A run's cache may come from anyone: every file goes through ``inside`` (an entry that leads out of the
-    cache is refused), and one that does not hold the right kind of answer is a miss (the call is made
-    again and the entry replaced)."""
+    """Answers by key in ``folder``/answers.sqlite, drawings in ``folder``/images/; ``hits`` counts the calls
+    they saved. Safe to share between threads, and between processes playing the same run."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.hits = 0
+        folder.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(folder / "answers.sqlite", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout = 10000")  # other processes of the same run write too
+        self._db.execute("PRAGMA journal_mode = WAL")
+        # NORMAL: a commit is in the log before the call returns, so kill -9 loses nothing; only a power cut
+        # can lose the last answers, and the journal (fsynced) still has every finished turn.
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+        self._take_in_legacy_files()
 
-    def _path(self, kind: str, name: str) -> Path:
-        return inside(self.folder, f"{kind}/{name}", str(self.folder))
+    def _take_in_legacy_files(self) -> None:
+        """Move a cache written by an earlier version (a file per answer under t2i/, i2t/, embed/) into the
+        database, so that resuming an old run does not pay again either."""
+        for path in sorted(self.folder.glob("t2i/*.*")):
+            image = GeneratedImage(path.read_bytes(), path.suffix)
+            blob = self._image_file(image.digest, image.suffix)
+            if not blob.exists():
+                write_atomically(blob, image.data)
+            self._put("INSERT OR IGNORE INTO drawings VALUES (?, ?, ?)", path.stem, image.digest, image.suffix)
+            path.unlink()
+        for kind, table, field in (("i2t", "captions", "caption"), ("embed", "vectors", "vector")):
+            for path in sorted(self.folder.glob(f"{kind}/*.json")):
+                try:
+                    value = json.loads(path.read_text(encoding="utf-8"))[field]
+                    if table == "vectors":
+                        value = np.asarray(value, dtype="<f4").tobytes()
+                except (ValueError, KeyError, TypeError) as error:
+                    log.warning("%s: not a cached answer (%s); left alone", path, error)
+                    continue
+                self._put(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", path.stem, value)
+                path.unlink()
 
-    def _hit(self, kind: str, key: str) -> None:
-        self.hits += 1
-        log.debug("result cache hit: %s %s", kind, key)
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
 
-    def _read_json(self, kind: str, key: str, field: str) -> Any:
-        path = self._path(kind, f"{key}.json")
-        if not path.is_file():
-            return None
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))[field]
-        except (ValueError, UnicodeDecodeError, TypeError, KeyError, IndexError, RecursionError):
-            log.warning("%s: not a cached answer; asking the model again", path)
-            return None
+    def _get(self, sql: str, key: str) -> Any:
+        with self._lock:
+            row = self._db.execute(sql, (key,)).fetchone()
+            self.hits += row is not None
+        if row is not None:
+            log.debug("result cache hit: %s", key)
+        return row
 
-    def _write_json(self, kind: str, key: str, value: Any) -> None:
-        write_atomically(self._path(kind, f"{key}.json"), json.dumps(value).encode("utf-8"))
+    def _put(self, sql: str, *values: object) -> None:
+        with self._lock:
+            self._db.execute(sql, values)
+
+    def _image_file(self, digest: str, suffix: str) -> Path:
+        return self.folder / "images" / digest[:2] / f"{digest}{suffix}"
 
     def image(self, ref: str, text: str, inputs: dict[str, Any], make: Callable[[], GeneratedImage]) -> GeneratedImage:
         key = _key(ref, text, _canonical(inputs))
-        folder = inside(self.folder, "t2i", str(self.folder))
-        for found in folder.glob(f"{key}.*") if folder.is_dir() else []:
-            path = self._path("t2i", found.name)
-            if path.is_file():
-                self._hit("t2i", key)
-                return GeneratedImage(path.read_bytes(), path.suffix)
+        row = self._get("SELECT digest, suffix FROM drawings WHERE key = ?", key)
+        if row is not None:
+            path = self._image_file(*row)
+            try:
+                return read_image(path)
+            except FileNotFoundError:
+                log.warning("the cached drawing %s is gone; drawing again", path)
         image = make()
-        write_atomically(self._path("t2i", f"{key}{image.suffix}"), image.data)
-        return image
+        path = self._image_file(image.digest, image.suffix)
+        if not path.exists():  # another model or seed may have drawn the very same bytes
+            write_atomically(path, image.data)
+        self._put("INSERT OR REPLACE INTO drawings VALUES (?, ?, ?)", key, image.digest, image.suffix)
+        return image.stored_at(path)
 
     def caption(self, ref: str, image: Path, inputs: dict[str, Any], make: Callable[[], str]) -> str:
-        key = _key(ref, _file_digest(image), _canonical(inputs))
-        cached = self._read_json("i2t", key, "caption")
-        if isinstance(cached, str):
-            self._hit("i2t", key)
-            return cached
+        key = _key(ref, read_image(image).digest, _canonical(inputs))
+        row = self._get("SELECT caption FROM captions WHERE key = ?", key)
+        if row is not None:
+            return str(row[0])
         caption = make()
-        self._write_json("i2t", key, {"caption": caption})
+        self._put("INSERT OR REPLACE INTO captions VALUES (?, ?)", key, caption)
         return caption
 
     def vector(self, ref: str, what: str, make: Callable[[], np.ndarray]) -> np.ndarray:
         key = _key(ref, what)
-        cached = _finite_vector(self._read_json("embed", key, "vector"))
-        if cached is not None:
-            self._hit("embed", key)
-            return cached
+        row = self._get("SELECT vector FROM vectors WHERE key = ?", key)
+        if row is not None:
+            return np.frombuffer(row[0], dtype="<f4")
         vector = make()
-        self._write_json("embed", key, {"vector": [float(x) for x in vector]})
+        self._put("INSERT OR REPLACE INTO vectors VALUES (?, ?)", key, np.asarray(vector, dtype="<f4").tobytes())
         return vector
-
-
-def _finite_vector(value: Any) -> np.ndarray | None:
-    """``value`` as a vector of finite numbers, or None."""
-    if not isinstance(value, list) or not value:
-        return None
-    try:
-        vector = np.asarray(value, dtype=np.float32)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return vector if vector.ndim == 1 and bool(np.isfinite(vector).all()) else None
 
 
 class CachedTextToImage(TextToImage):
@@ -165,5 +192,8 @@ class CachedEmbedder(Embedder):
 
     def embed_images(self, images: list[Path]) -> np.ndarray:
         return np.stack(
-            [self.cache.vector(self.ref, f"image:{_file_digest(path)}", partial(self._image, path)) for path in images]
+            [
+                self.cache.vector(self.ref, f"image:{read_image(path).digest}", partial(self._image, path))
+                for path in images
+            ]
         )

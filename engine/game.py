@@ -6,6 +6,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,11 +62,13 @@ def turn_seed(seed: int, step: int) -> int:
 
 
 class EmbeddingCache:
-    """Text and image embeddings by key, shared by games (a prompt is embedded once, not once per game)."""
+    """Text and image embeddings by key, shared by games (a prompt is embedded once, not once per game).
+    It keeps the latest ``size`` vectors, so a long tournament does not grow."""
 
-    def __init__(self, embedder: Embedder):
+    def __init__(self, embedder: Embedder, size: int = 4096):
         self.embedder = embedder
-        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+        self.size = size
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def text(self, text: str) -> np.ndarray:
@@ -77,10 +80,14 @@ class EmbeddingCache:
     def _get(self, key: tuple[str, str], compute: Callable[[], np.ndarray]) -> np.ndarray:
         with self._lock:
             if key in self._vectors:
+                self._vectors.move_to_end(key)
                 return self._vectors[key]
         vector = compute()
         with self._lock:
-            return self._vectors.setdefault(key, vector)
+            vector = self._vectors.setdefault(key, vector)
+            if len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+            return vector
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.distance import cosine
 
 # Boilerplate openings that captioners add; they say nothing about the picture.
 CAPTION_PREFIXES = ("caption:", "the image shows", "the image features")
@@ -23,5 +22,6 @@ def clean_caption(caption: str) -> str:
 
 
 def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """scipy's cosine distance, clamped to [0, 2] against rounding."""
-    return float(np.clip(cosine(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)), 0.0, 2.0))
+    """1 − the cosine of the angle between ``a`` and ``b`` (in float64), clamped to [0, 2] against rounding."""
+    u, v = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.clip(1.0 - u.dot(v) / np.sqrt(u.dot(u) * v.dot(v)), 0.0, 2.0))

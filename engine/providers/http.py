@@ -147,13 +147,11 @@ def verify_image(data: bytes, source: str) -> GeneratedImage:
         raise ProviderError(f"{source}: image is {len(data) / 1e6:.1f} MB, over the {MAX_IMAGE_BYTES >> 20} MB cap")
     try:
         with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
+            width, height = image.size  # from the header: a bomb is refused before it is decoded
             if width * height > MAX_IMAGE_PIXELS:
                 raise ProviderError(f"{source}: image is {width}×{height} pixels, over the {MAX_IMAGE_PIXELS} cap")
             kind = image.format
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
+            image.load()  # decoding it whole is the check: truncated or corrupt data fails here
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise ProviderError(f"{source}: not a readable image ({error})") from error
     if kind not in FORMAT_SUFFIXES:
