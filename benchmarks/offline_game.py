@@ -13,7 +13,7 @@ from pathlib import Path
 
 from engine import Catalog, RunStore, build_line, load_prompts
 from engine.events import DistancesReady
-from engine.providers.offline.reader import shape_memory
+from engine.providers.offline.shapes import shape_memory
 
 
 def main() -> None:

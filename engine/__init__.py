@@ -95,6 +95,7 @@ if TYPE_CHECKING:
     from engine.export.charts import write_charts
     from engine.export.fiftyone import export_fiftyone
     from engine.export.filmstrip import write_filmstrips
+    from engine.export.pictures import write_pictures
 
 # Exports pull in matplotlib; they load on first use so that starting a game stays quick.
 _LAZY = {
@@ -102,6 +103,7 @@ _LAZY = {
     "write_charts": "engine.export.charts",
     "export_fiftyone": "engine.export.fiftyone",
     "write_filmstrips": "engine.export.filmstrip",
+    "write_pictures": "engine.export.pictures",
 }
 
 __all__ = [
@@ -191,6 +193,7 @@ __all__ = [
     "write_attractor_chart",
     "write_charts",
     "write_filmstrips",
+    "write_pictures",
 ]
 
 

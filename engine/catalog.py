@@ -6,6 +6,8 @@ found through the ``aitelephone.providers`` entry point group.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -62,7 +64,7 @@ def _parse_entries(text: str, source: str) -> list[ModelEntry]:
 class Catalog:
     """Model entries by id, with the providers that run them."""
 
-    def __init__(self, entries: list[ModelEntry], providers: dict[str, Provider]):
+    def __init__(self, entries: list[ModelEntry], providers: Mapping[str, Provider]):
         self._entries = {entry.id: entry for entry in entries}
         self._providers = providers
 
@@ -134,7 +136,30 @@ class Catalog:
         return cast(Embedder, self.create(model_id, "embed"))
 
 
+class _InstalledProviders(Mapping[str, Provider]):
+    """The plugins of the entry point group, each imported when first asked for: the hosted clients take
+    most of a second to import, and a game of offline models never needs them."""
+
+    def __init__(self) -> None:
+        self._points = {point.name: point for point in metadata.entry_points(group=PROVIDER_GROUP)}
+        self._loaded: dict[str, Provider] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Provider:
+        point = self._points[name]
+        with self._lock:
+            if name not in self._loaded:
+                self._loaded[name] = point.load()()
+            return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._points)
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+
 @cache
-def installed_providers() -> dict[str, Provider]:
+def installed_providers() -> Mapping[str, Provider]:
     """Every provider plugin registered in the ``aitelephone.providers`` entry point group."""
-    return {point.name: point.load()() for point in metadata.entry_points(group=PROVIDER_GROUP)}
+    return _InstalledProviders()

@@ -20,6 +20,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 def isolated_config(tmp_path, monkeypatch):
     """Tests never read the developer's own catalog, prompt files or keys, nor reach a real service."""
     monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("AITELEPHONE_CACHE_DIR", str(tmp_path / "cache"))
     for name in (
         "REPLICATE_API_TOKEN",
         "OPENAI_API_KEY",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, PngImagePlugin
 
+from engine.providers.offline import shapes
 from engine.providers.offline.painter import SketchPainter, paint
 from engine.providers.offline.palette import palette_names
 from engine.providers.offline.reader import SketchReader, find_things, load_pixels
@@ -112,3 +115,34 @@ def test_people_are_described_by_their_clothes_not_as_coloured_people(tmp_path):
     assert all(re.search(r"\b(person|people) in [a-z ]+\b", caption) for caption in captions), captions
     colours = "|".join(palette_names())
     assert not any(re.search(rf"\b({colours}) (person|people)\b", caption) for caption in captions), captions
+
+
+def test_the_shipped_shapes_are_those_the_current_code_learns():
+    """If this fails, the drawing or segmentation code changed: run `python -m engine.providers.offline.shapes`."""
+    shipped = resources.files("engine.providers.offline").joinpath("data", shapes.SHIPPED).read_bytes()
+    assert shapes.ShapeMemory.from_bytes(shipped, shapes.code_hash()) is not None, "the shipped file is stale"
+
+
+@pytest.mark.slow
+def test_learning_again_gives_the_shipped_shapes():
+    shipped = shapes.ShapeMemory.from_bytes(
+        resources.files("engine.providers.offline").joinpath("data", shapes.SHIPPED).read_bytes(), shapes.code_hash()
+    )
+    learnt = shapes.learn()
+    assert learnt.labels == shipped.labels and np.array_equal(learnt.matrix, shipped.matrix)
+    assert learnt.usual_area == shipped.usual_area
+
+
+def test_shapes_from_other_code_are_learnt_once_and_kept(monkeypatch, tmp_path):
+    learnt = []
+    small = shapes.ShapeMemory(["ball"], np.zeros((1, 102)), np.array([0.01]), np.array([1.0]))
+    monkeypatch.setattr(shapes, "learn", lambda: learnt.append(1) or small)
+    monkeypatch.setattr(shapes, "code_hash", lambda: "changed code")
+    monkeypatch.setattr(shapes, "_memory", None)
+    assert shapes.shape_memory().labels == ["ball"] and learnt == [1]
+    monkeypatch.setattr(shapes, "_memory", None)
+    assert shapes.shape_memory().labels == ["ball"] and learnt == [1], "read from the cache folder, not learnt"
+    (kept,) = (tmp_path / "cache").glob("reader-shapes-*.npz")
+    kept.write_bytes(b"not a shape file")
+    monkeypatch.setattr(shapes, "_memory", None)
+    assert shapes.shape_memory().labels == ["ball"] and learnt == [1, 1], "a broken file is learnt again"

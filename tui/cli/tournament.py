@@ -41,8 +41,7 @@ from engine import (
     run_embedder,
     start_tournament,
     write_attractor_chart,
-    write_charts,
-    write_filmstrips,
+    write_pictures,
 )
 from tui.cli.output import console
 
@@ -78,6 +77,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help=f"attractors: end states closer than this (cosine) group together (default {ATTRACTOR_THRESHOLD})",
     )
     analyze.add_argument("--embedder", help="attractors: embed end states with this model (default: the run's)")
+    analyze.add_argument("--redraw", action="store_true", help="draw every filmstrip again, even those up to date")
 
     export = commands.add_parser("export", help="export a run")
     export.add_argument("format", choices=["fiftyone"])
@@ -210,8 +210,7 @@ def analyze(args: argparse.Namespace) -> int:
     if report is not None:
         _print_attractors(report)
     if not args.no_pictures:
-        charts = write_charts(analysis, run.charts_folder)
-        strips = write_filmstrips(analysis.conversations, run.filmstrips_folder)
+        charts, strips = write_pictures(analysis, run.charts_folder, run.filmstrips_folder, redraw=args.redraw)
         console.print(
             f"{len(charts)} charts and {len(strips)} filmstrips in [bold]{escape(str(run.analysis_folder))}[/]"
         )

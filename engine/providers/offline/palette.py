@@ -103,6 +103,15 @@ def nearest_colour_indices(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(distances.argmin(axis=-1))
 
 
+def dominant_colour_index(rgb: np.ndarray) -> int:
+    """For an (n, 3) array of 0-255 pixels, the palette colour most of them are nearest to. A sketch has few
+    distinct colours, so each is converted to Lab once, not once per pixel."""
+    packed = (rgb[:, 0].astype(np.int32) << 16) | (rgb[:, 1].astype(np.int32) << 8) | rgb[:, 2].astype(np.int32)
+    distinct, counts = np.unique(packed, return_counts=True)
+    channels = np.stack([distinct >> 16, (distinct >> 8) & 255, distinct & 255], axis=1).astype(np.float64)
+    return int(np.bincount(nearest_colour_indices(channels), weights=counts).argmax())
+
+
 def palette_names() -> list[str]:
     return list(_NAMES)
 
