@@ -14,6 +14,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,10 @@ from engine.protocols import Embedder, GeneratedImage, ImageToText, TextToImage
 from engine.store import write_atomically
 
 log = logging.getLogger(__name__)
+
+# What a call that must be made waits under: its provider's limit on calls in flight (a semaphore, shared
+# between processes when games run in several).
+Gate = AbstractContextManager[Any]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS drawings (key TEXT PRIMARY KEY, digest TEXT NOT NULL, suffix TEXT NOT NULL) WITHOUT ROWID;
@@ -139,7 +144,7 @@ class ResultCache:
 class CachedTextToImage(TextToImage):
     """A text→image model behind the result cache; a call that must be made waits for a place under ``gate``."""
 
-    def __init__(self, model: TextToImage, ref: str, gate: threading.Semaphore, cache: ResultCache):
+    def __init__(self, model: TextToImage, ref: str, gate: Gate, cache: ResultCache):
         self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
         self.reproducible = model.reproducible
 
@@ -157,7 +162,7 @@ class CachedTextToImage(TextToImage):
 class CachedImageToText(ImageToText):
     """An image→text model behind the result cache and its provider's gate."""
 
-    def __init__(self, model: ImageToText, ref: str, gate: threading.Semaphore, cache: ResultCache):
+    def __init__(self, model: ImageToText, ref: str, gate: Gate, cache: ResultCache):
         self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
         self.reproducible = model.reproducible
 
@@ -175,7 +180,7 @@ class CachedImageToText(ImageToText):
 class CachedEmbedder(Embedder):
     """An embedder behind the result cache and its provider's gate; one cached vector per text or image."""
 
-    def __init__(self, model: Embedder, ref: str, gate: threading.Semaphore, cache: ResultCache):
+    def __init__(self, model: Embedder, ref: str, gate: Gate, cache: ResultCache):
         self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
         self.takes_images = model.takes_images
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from engine.config import read_toml, user_config_dir
 from engine.errors import ModelUnavailable, StorageError, UnknownModel
@@ -46,8 +47,16 @@ def shipped_catalog_path() -> str:
     return str(resources.files("engine").joinpath(SHIPPED_CATALOG))
 
 
-def _parse_entries(text: str, source: str) -> list[ModelEntry]:
+def _parse(text: str, source: str) -> tuple[list[ModelEntry], dict[str, dict[str, Any]]]:
+    """A catalog file's model entries, and its settings per provider (``[provider.NAME]`` tables)."""
     data = read_toml(text, source)
+    providers = data.get("provider", {})
+    if not isinstance(providers, dict) or not all(isinstance(table, dict) for table in providers.values()):
+        raise StorageError(f"{source}: [provider.NAME] tables hold a provider's settings")
+    return _parse_entries(data, source), providers
+
+
+def _parse_entries(data: dict[str, Any], source: str) -> list[ModelEntry]:
     entries = []
     for index, raw in enumerate(data.get("model", []), start=1):
         missing = sorted(_ENTRY_KEYS - raw.keys())
@@ -72,10 +81,15 @@ class Catalog:
     def load(cls, user_file: Path | None = None) -> Catalog:
         """The shipped catalog, overlaid by the user file (entries with the same id are replaced)."""
         shipped = resources.files("engine").joinpath(SHIPPED_CATALOG).read_text(encoding="utf-8")
-        entries = _parse_entries(shipped, "engine/catalog.toml")
+        entries, settings = _parse(shipped, "engine/catalog.toml")
         path = user_file if user_file is not None else user_catalog_path()
         if path.is_file():
-            entries += _parse_entries(path.read_text(encoding="utf-8"), str(path))
+            more_entries, more_settings = _parse(path.read_text(encoding="utf-8"), str(path))
+            entries += more_entries
+            for provider, table in more_settings.items():
+                settings[provider] = {**settings.get(provider, {}), **table}
+        # A provider's settings (its request rate) reach its models as options they may override.
+        entries = [replace(entry, options={**settings.get(entry.provider, {}), **entry.options}) for entry in entries]
         return cls(entries, installed_providers())
 
     @property

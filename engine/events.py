@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from engine.records import FAILURES, Status, Turn
 
@@ -121,3 +121,38 @@ Event = (
     | TurnFailed
     | ConversationFinished
 )
+
+
+_EVENT_TYPES: dict[str, type[Event]] = {
+    kind.__name__: kind
+    for kind in (
+        ConversationStarted,
+        TurnStarted,
+        CallStarted,
+        RetryScheduled,
+        ImageReady,
+        CaptionReady,
+        DistancesReady,
+        TurnFailed,
+        ConversationFinished,
+    )
+}
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """An event as plain JSON values (for events that cross from one process to another)."""
+    data: dict[str, Any] = {"event": type(event).__name__}
+    for name, value in vars(event).items():
+        data[name] = value.to_json() if isinstance(value, Turn) else str(value) if isinstance(value, Path) else value
+    return data
+
+
+def event_from_json(data: dict[str, Any]) -> Event:
+    """The event ``event_to_json`` made ``data`` from."""
+    kind = _EVENT_TYPES[data["event"]]
+    values = {name: value for name, value in data.items() if name != "event"}
+    if "turn" in values:
+        values["turn"] = Turn.from_json(values["turn"])
+    if values.get("image") is not None:
+        values["image"] = Path(values["image"])
+    return kind(**values)

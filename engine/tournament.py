@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, ResultCache
+from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, Gate, ResultCache
 from engine.catalog import Catalog
 from engine.errors import InvalidInput, StorageError, TelephoneError
 from engine.events import CallStarted, CaptionReady, ConversationFinished, DistancesReady, Event, ImageReady, TurnFailed
@@ -184,6 +184,14 @@ class TournamentResult:
     failed: list[str] = field(default_factory=list)  # "conversation id: detail"
     cancelled: int = 0
 
+    def count(self, event: ConversationFinished) -> None:
+        if event.status == "finished":
+            self.finished += 1
+        elif event.status == "cancelled":
+            self.cancelled += 1
+        else:
+            self.failed.append(f"{event.conversation_id}: {event.detail}")
+
 
 def start_tournament(plan: TournamentPlan, folder: Path | None = None, runs_folder: Path | None = None) -> RunStore:
     """A run holding the plan (so `--resume` needs nothing else): in ``folder``, or a new one under
@@ -199,7 +207,11 @@ def resume_plan(folder: Path) -> TournamentPlan:
 
 
 class Tournament:
-    """Plays a plan's games concurrently. Turns within a game are sequential; games are independent."""
+    """Plays a plan's games concurrently. Turns within a game are sequential; games are independent.
+
+    ``concurrency`` games are played at once, in threads, or spread over ``processes`` processes (the
+    hosted clients spend about a millisecond of Python per call: one process's GIL bounds a big tournament).
+    """
 
     def __init__(
         self,
@@ -210,53 +222,93 @@ class Tournament:
         concurrency: int = 8,
         limits: dict[str, int] | None = None,
         models: Callable[[str, Kind], Model] | None = None,
+        processes: int = 1,
+        gates: dict[str, Gate] | None = None,
     ):
+        if concurrency < 1 or processes < 1:
+            raise InvalidInput("a tournament needs at least one game at a time, in at least one process")
+        if processes > 1 and models is not None:
+            raise InvalidInput("games in other processes build their models from the catalog")
         self.plan, self.catalog, self.store = plan, catalog, store
-        self.concurrency = concurrency
-        limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.concurrency, self.processes = concurrency, processes
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        entry = catalog.get if models is not None else catalog.require_available
+        self.providers = {
+            (kind, model_id): entry(model_id, kind).provider
+            for kind, ids in plan.models_by_kind.items()
+            for model_id in ids
+        }
+        self.gates: dict[str, Gate] = gates or {
+            provider: threading.Semaphore(self.limits.get(provider, concurrency))
+            for provider in set(self.providers.values())
+        }
         self.cache = ResultCache(store.cache_folder)
-        build = models or catalog.create
-        gates: dict[str, threading.Semaphore] = {}
+        self._build = models or catalog.create
+        self._lines: tuple[dict[str, CachedTextToImage], dict[str, CachedImageToText], EmbeddingCache] | None = None
 
-        def gated(model_id: str, kind: Kind) -> tuple[Any, str, threading.Semaphore]:
-            """The model, its ref (the cache key) and the gate of its provider (calls in flight at once)."""
-            entry = catalog.get(model_id, kind)
-            gate = gates.setdefault(entry.provider, threading.Semaphore(limits.get(entry.provider, concurrency)))
-            return build(model_id, kind), entry.ref, gate
+    def _models(self) -> tuple[dict[str, CachedTextToImage], dict[str, CachedImageToText], EmbeddingCache]:
+        """The plan's models behind the result cache and their providers' gates, built on first use."""
+        if self._lines is None:
 
-        self.painters = {m: CachedTextToImage(*gated(m, "t2i"), self.cache) for m in plan.t2i}
-        self.readers = {m: CachedImageToText(*gated(m, "i2t"), self.cache) for m in plan.i2t}
-        self.embedder = CachedEmbedder(*gated(plan.embedder, "embed"), self.cache)
-        self.embeddings = EmbeddingCache(self.embedder)
+            def gated(model_id: str, kind: Kind) -> tuple[Any, str, Gate]:
+                entry = self.catalog.get(model_id, kind)
+                return self._build(model_id, kind), entry.ref, self.gates[self.providers[kind, model_id]]
+
+            painters = {m: CachedTextToImage(*gated(m, "t2i"), self.cache) for m in self.plan.t2i}
+            readers = {m: CachedImageToText(*gated(m, "i2t"), self.cache) for m in self.plan.i2t}
+            embeddings = EmbeddingCache(CachedEmbedder(*gated(self.plan.embedder, "embed"), self.cache))
+            self._lines = painters, readers, embeddings
+        return self._lines
 
     def run(self, on_event: Callable[[Event], None], cancel: threading.Event | None = None) -> TournamentResult:
         """Play every game not yet finished; ``on_event`` gets every game's events (from worker threads)."""
+        if self.processes > 1:
+            from engine.processes import play_in_processes
+
+            return play_in_processes(self, on_event, cancel)
+        games = iter(range(len(self.plan.games)))
+        lock = threading.Lock()
+
+        def take() -> int | None:
+            with lock:
+                return next(games, None)
+
+        return self.play_here(take, on_event, cancel)
+
+    def play_here(
+        self,
+        take: Callable[[], int | None],
+        on_event: Callable[[Event], None],
+        cancel: threading.Event | None = None,
+    ) -> TournamentResult:
+        """Play, in ``concurrency`` threads of this process, the games whose indices ``take`` hands out."""
+        painters, readers, embeddings = self._models()
         result = TournamentResult()
         lock = threading.Lock()
 
         def play(t2i: str, i2t: str, prompt: Prompt) -> None:
-            line = TelephoneLine(self.painters[t2i], self.readers[i2t], self.embedder, self.embeddings)
+            line = TelephoneLine(painters[t2i], readers[i2t], embeddings.embedder, embeddings)
             try:
                 for event in line.play(prompt, self.plan.turns, self.store, seed=self.plan.seed, cancel=cancel):
                     on_event(event)
                     if isinstance(event, ConversationFinished):
                         with lock:
-                            if event.status == "finished":
-                                result.finished += 1
-                            elif event.status == "cancelled":
-                                result.cancelled += 1
-                            else:
-                                result.failed.append(f"{event.conversation_id}: {event.detail}")
+                            result.count(event)
             except (TelephoneError, OSError) as error:  # a game that cannot go on does not stop the others
                 plan = self.plan
                 cid = conversation_id(
                     t2i=t2i, i2t=i2t, embedder=plan.embedder, prompt=prompt.text, turns=plan.turns, seed=plan.seed
                 )
+                finished = ConversationFinished(cid, "failed", str(error), 0)
                 with lock:
-                    result.failed.append(f"{cid}: {error}")
-                on_event(ConversationFinished(cid, "failed", str(error), 0))
+                    result.count(finished)
+                on_event(finished)
+
+        def player() -> None:
+            while (index := take()) is not None:
+                play(*self.plan.games[index])
 
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="game") as pool:
-            for future in [pool.submit(play, *game) for game in self.plan.games]:
+            for future in [pool.submit(player) for _ in range(self.concurrency)]:
                 future.result()
         return result

@@ -48,6 +48,7 @@ from engine.providers.http import (
     classify_httpx_error,
     fetch_image,
     parse_retry_after,
+    rate_limit,
 )
 from engine.providers.windows import pool_windows
 
@@ -102,6 +103,7 @@ class PredictionRunner:
         owner_name, _, version = entry.ref.partition(":")
         self.owner, _, self.name = owner_name.partition("/")
         self.version = version or None
+        self.rate = rate_limit("replicate", entry.options.get("requests_per_minute"))
 
     def run(self, model_input: dict[str, Any]) -> Any:
         what = f"{self.entry.id} on Replicate"
@@ -120,6 +122,8 @@ class PredictionRunner:
         return prediction.output
 
     def _create(self, model_input: dict[str, Any]) -> Prediction:
+        if self.rate is not None:  # the documented limit counts prediction creates, retries included
+            self.rate.acquire()
         if self.version:
             return self.client.predictions.create(version=self.version, input=model_input, wait=self.policy.prefer_wait)
         return self.client.models.predictions.create(

@@ -16,7 +16,7 @@ from PIL import Image
 
 from engine import Catalog, RunStore, load_prompts, load_run
 from engine.analysis import Analysis, convergence_step
-from engine.events import ConversationFinished
+from engine.events import ConversationFinished, DistancesReady
 from engine.export.charts import write_charts
 from engine.export.fiftyone import export_fiftyone
 from engine.export.filmstrip import write_filmstrips
@@ -282,3 +282,17 @@ def test_the_plan_prices_every_call_it_counts(hosted):
     assert "410: 100 drawings, 100 captions, 210 embeddings" in summary.calls
     assert summary.measured_by == "imagebind (texts and images)"
     assert f"${expected:.2f}" in summary.cost
+
+
+@pytest.mark.slow
+def test_games_spread_over_processes_share_the_limits_and_report_every_event(tmp_path, hosted, catalog):
+    chosen = plan(t2i=("stable-diffusion", "flux-schnell"), i2t=("blip",), embedder="imagebind", prompts=3, turns=2)
+    events: list = []
+    result = Tournament(
+        chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=4, limits={"replicate": 3}, processes=2
+    ).run(events.append)
+    assert result.finished == 6 and not result.failed
+    assert hosted.most_in_flight["replicate"] <= 3, "one limit for all processes"
+    finished = [event for event in events if isinstance(event, ConversationFinished)]
+    assert len(finished) == 6 and sum(isinstance(event, DistancesReady) for event in events) == 12
+    assert all(len(conversation.turns) == 2 for conversation in load_run(tmp_path / "run").conversations)

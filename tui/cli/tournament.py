@@ -58,6 +58,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     tournament.add_argument("--resume", type=Path, metavar="DIR", help="finish what a stopped tournament left")
     tournament.add_argument("--concurrency", type=int, default=8, help="games played at once (default 8)")
     tournament.add_argument(
+        "--processes", type=int, default=1, help="spread the games over this many processes (default 1)"
+    )
+    tournament.add_argument(
         "--limit",
         action="append",
         default=[],
@@ -134,8 +137,8 @@ def tournament(args: argparse.Namespace) -> int:
         plan, folder = resume_plan(args.resume), args.resume
     else:
         plan, folder = plan_from(args, catalog), args.out
-    if args.concurrency < 1:
-        raise InvalidInput("--concurrency must be at least 1")
+    if args.concurrency < 1 or args.processes < 1:
+        raise InvalidInput("--concurrency and --processes must be at least 1")
     print_plan(plan, catalog, folder)
     cost = plan.cost(catalog)
     if args.dry_run:
@@ -147,7 +150,8 @@ def tournament(args: argparse.Namespace) -> int:
         elif not Confirm.ask("Start?", default=True, console=console):
             return 1
     with RunStore.reopen(args.resume) if args.resume is not None else start_tournament(plan, folder) as store:
-        return _run_with_progress(Tournament(plan, catalog, store, concurrency=args.concurrency, limits=limits))
+        runner = Tournament(plan, catalog, store, concurrency=args.concurrency, limits=limits, processes=args.processes)
+        return _run_with_progress(runner)
 
 
 def _run_with_progress(runner: Tournament) -> int:
