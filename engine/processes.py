@@ -11,8 +11,8 @@ would from threads.
 from __future__ import annotations
 
 import json
-import logging
 import multiprocessing
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -30,8 +30,6 @@ from engine.store import RunStore
 
 if TYPE_CHECKING:
     from engine.tournament import Tournament, TournamentResult
-
-log = logging.getLogger(__name__)
 
 
 def _shares(total: int, parts: int) -> list[int]:
@@ -112,16 +110,16 @@ def _worker(
     """A worker process: play games taken from ``next_game`` until none is left, sending events home."""
     from engine.tournament import Tournament, TournamentPlan
 
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     outbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send, args=(outbox, connection), name="events")
     sender.start()
     try:
         share_rate_limits(spec["rate_share"])
         plan = TournamentPlan.from_json(spec["plan"])
-        tournament = Tournament(
-            plan, Catalog.load(), RunStore(Path(spec["folder"])), concurrency=spec["concurrency"], limits=spec["limits"]
-        )
-        tournament.gates.update(gates)
+        store = RunStore(Path(spec["folder"]))
+        concurrency, limits = spec["concurrency"], spec["limits"]
+        tournament = Tournament(plan, Catalog.load(), store, concurrency=concurrency, limits=limits, gates=gates)
     except Exception as error:  # noqa: BLE001 - said to the parent, which reports it
         outbox.put({"error": f"{type(error).__name__}: {error}"})
         outbox.put(None)
@@ -148,6 +146,15 @@ def _worker(
     finally:
         outbox.put(None)
         sender.join()
+
+
+def _exit_with_parent() -> None:
+    """Stop at once when the process that started this one is gone (killed with SIGKILL, say): a tournament
+    killed is killed whole, and loses only the calls in flight."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        wait([parent.sentinel])
+        os._exit(1)
 
 
 def _send(outbox: queue.SimpleQueue[dict[str, Any] | None], connection: Connection) -> None:

@@ -245,14 +245,17 @@ class Tournament:
         self.cache = ResultCache(store.cache_folder)
         self._build = models or catalog.create
         self._lines: tuple[dict[str, CachedTextToImage], dict[str, CachedImageToText], EmbeddingCache] | None = None
+        if processes == 1:  # ready to play, as a single game is; game processes build their own
+            self._models()
 
     def _models(self) -> tuple[dict[str, CachedTextToImage], dict[str, CachedImageToText], EmbeddingCache]:
-        """The plan's models behind the result cache and their providers' gates, built on first use."""
+        """The plan's models behind the result cache and their providers' gates, built and warmed up once."""
         if self._lines is None:
 
             def gated(model_id: str, kind: Kind) -> tuple[Any, str, Gate]:
-                entry = self.catalog.get(model_id, kind)
-                return self._build(model_id, kind), entry.ref, self.gates[self.providers[kind, model_id]]
+                model = self._build(model_id, kind)
+                model.warm_up()
+                return model, self.catalog.get(model_id, kind).ref, self.gates[self.providers[kind, model_id]]
 
             painters = {m: CachedTextToImage(*gated(m, "t2i"), self.cache) for m in self.plan.t2i}
             readers = {m: CachedImageToText(*gated(m, "i2t"), self.cache) for m in self.plan.i2t}

@@ -286,13 +286,13 @@ def test_the_plan_prices_every_call_it_counts(hosted):
 
 @pytest.mark.slow
 def test_games_spread_over_processes_share_the_limits_and_report_every_event(tmp_path, hosted, catalog):
-    chosen = plan(t2i=("stable-diffusion", "flux-schnell"), i2t=("blip",), embedder="imagebind", prompts=3, turns=2)
+    chosen = plan(t2i=("stable-diffusion", "flux-schnell"), i2t=("blip",), embedder="imagebind", prompts=4, turns=2)
     events: list = []
-    result = Tournament(
-        chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=4, limits={"replicate": 3}, processes=2
-    ).run(events.append)
-    assert result.finished == 6 and not result.failed
-    assert hosted.most_in_flight["replicate"] <= 3, "one limit for all processes"
+    store = start_tournament(chosen, tmp_path / "run")
+    runner = Tournament(chosen, catalog, store, concurrency=8, limits={"replicate": 3}, processes=2)
+    result = runner.run(events.append)
+    assert result.finished == 8 and not result.failed
+    assert hosted.most_in_flight["replicate"] == 3, "one limit for all processes, and it is reached"
     finished = [event for event in events if isinstance(event, ConversationFinished)]
-    assert len(finished) == 6 and sum(isinstance(event, DistancesReady) for event in events) == 12
+    assert len(finished) == 8 and sum(isinstance(event, DistancesReady) for event in events) == 16
     assert all(len(conversation.turns) == 2 for conversation in load_run(tmp_path / "run").conversations)
