@@ -65,7 +65,7 @@ class EmbeddingCache:
     """Text and image embeddings by key, shared by games (a prompt is embedded once, not once per game).
     It keeps the latest ``size`` vectors, so a long tournament does not grow."""
 
-    def __init__(self, embedder: Embedder, size: int = 4096):
+    def __init__(self, embedder: Embedder, size: int = 1024):
         self.embedder = embedder
         self.size = size
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
