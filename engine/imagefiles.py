@@ -2,7 +2,7 @@
 
 A turn's drawing is hashed for the result cache, sent to a captioner and to an image embedder as a data
 URL, and embedded again as the next turn's previous image: with this, it is read, hashed and base64'd once.
-Bounded by bytes, so a long run does not grow; a file that changed on disk since is read again.
+Bounded in bytes and in images, so a long run does not grow; a file that changed on disk since is read again.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from pathlib import Path
 
 from engine.protocols import GeneratedImage
 
-MAX_BYTES = 64 * 1024 * 1024  # a few dozen hosted drawings with their data URLs: more than the games in flight
+# More than the games in flight need (their current and previous drawings): a few dozen hosted drawings
+# with their data URLs, or a few hundred small ones.
+MAX_BYTES = 64 * 1024 * 1024
+MAX_IMAGES = 256
 
 _Signature = tuple[int, int, int]  # (inode, size, modification time): the file version an entry was made from
 _recent: OrderedDict[Path, tuple[_Signature, GeneratedImage]] = OrderedDict()
@@ -41,7 +44,7 @@ def remember_image(path: Path, image: GeneratedImage) -> None:
             _held -= _weight(old[1])
         _recent[path] = (signature, image)
         _held += _weight(image)
-        while _held > MAX_BYTES and len(_recent) > 1:
+        while (_held > MAX_BYTES or len(_recent) > MAX_IMAGES) and len(_recent) > 1:
             _, (_, dropped) = _recent.popitem(last=False)
             _held -= _weight(dropped)
 

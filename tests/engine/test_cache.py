@@ -10,7 +10,7 @@ import threading
 import numpy as np
 
 from engine.cache import CachedTextToImage, ResultCache, _canonical, _key
-from engine.imagefiles import read_image
+from engine.imagefiles import MAX_IMAGES, read_image
 from engine.protocols import GeneratedImage
 from engine.providers.offline.painter import SketchPainter
 from engine.records import ConversationInfo
@@ -121,3 +121,13 @@ def test_a_stored_image_is_read_once_and_again_when_it_changes(tmp_path):
     path.write_bytes(b"second version")
     assert read_image(path).data == b"second version"
     assert read_image(path).data_url.startswith("data:image/png;base64,")
+
+
+def test_the_images_kept_in_memory_are_bounded(tmp_path):
+    first = tmp_path / "0.png"
+    first.write_bytes(b"0")
+    kept = read_image(first)
+    for index in range(1, MAX_IMAGES + 1):
+        (tmp_path / f"{index}.png").write_bytes(str(index).encode())
+        read_image(tmp_path / f"{index}.png")
+    assert read_image(first) is not kept and read_image(first).data == b"0", "the oldest is read again"
