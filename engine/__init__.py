@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.analysis import CONVERGENCE_LEGEND, Analysis, LeaderboardRow, PairSummary, convergence_step
 from engine.attractors import ATTRACTOR_THRESHOLD, Arrival, Attractor, AttractorReport, find_attractors, run_embedder
+from engine.budget import Budget, OverBudget, game_cost, parse_budget
 from engine.catalog import DEFAULT_MODELS, Catalog, shipped_catalog_path, user_catalog_path
 from engine.errors import (
     InvalidInput,
@@ -21,6 +22,7 @@ from engine.errors import (
     UnknownModel,
 )
 from engine.events import (
+    BudgetReached,
     CallStarted,
     CaptionReady,
     ConversationFinished,
@@ -43,6 +45,7 @@ from engine.game import (
     play_with_callback,
     validate_turns,
 )
+from engine.metered import metered_line
 from engine.prompts import (
     LEVELS,
     Prompt,
@@ -123,6 +126,8 @@ __all__ = [
     "Attractor",
     "AttractorReport",
     "Availability",
+    "Budget",
+    "BudgetReached",
     "CallStarted",
     "CaptionReady",
     "Catalog",
@@ -144,6 +149,7 @@ __all__ = [
     "ModelEntry",
     "ModelRefused",
     "ModelUnavailable",
+    "OverBudget",
     "PairSummary",
     "PlanSummary",
     "Prompt",
@@ -172,10 +178,13 @@ __all__ = [
     "find_attractors",
     "find_prompt",
     "find_runs",
+    "game_cost",
     "is_run",
     "load_conversations",
     "load_prompts",
     "load_run",
+    "metered_line",
+    "parse_budget",
     "parse_turns",
     "play_with_callback",
     "price_phrase",

@@ -14,27 +14,35 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from engine.budget import Budget
 from engine.imagefiles import read_image
 from engine.protocols import Embedder, GeneratedImage, ImageToText, TextToImage
 from engine.store import write_atomically
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+M = TypeVar("M", bound=TextToImage | ImageToText | Embedder)
+S = TypeVar("S", bound=TextToImage | ImageToText)
 
 # What a call that must be made waits under: its provider's limit on calls in flight (a semaphore, shared
 # between processes when games run in several).
 Gate = AbstractContextManager[Any]
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS drawings (key TEXT PRIMARY KEY, digest TEXT NOT NULL, suffix TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS captions (key TEXT PRIMARY KEY, caption TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS drawings (
+    key TEXT PRIMARY KEY, digest TEXT NOT NULL, suffix TEXT NOT NULL, price REAL NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS captions (key TEXT PRIMARY KEY, caption TEXT NOT NULL, price REAL NOT NULL DEFAULT 0)
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, price REAL NOT NULL DEFAULT 0)
+    WITHOUT ROWID;
 """
 
 
@@ -73,7 +81,7 @@ class ResultCache:
             blob = self._image_file(image.digest, image.suffix)
             if not blob.exists():
                 write_atomically(blob, image.data)
-            self._put("INSERT OR IGNORE INTO drawings VALUES (?, ?, ?)", path.stem, image.digest, image.suffix)
+            self._put("INSERT OR IGNORE INTO drawings VALUES (?, ?, ?, 0)", path.stem, image.digest, image.suffix)
             path.unlink()
         for kind, table, field in (("i2t", "captions", "caption"), ("embed", "vectors", "vector")):
             for path in sorted(self.folder.glob(f"{kind}/*.json")):
@@ -84,8 +92,17 @@ class ResultCache:
                 except (ValueError, KeyError, TypeError) as error:
                     log.warning("%s: not a cached answer (%s); left alone", path, error)
                     continue
-                self._put(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", path.stem, value)
+                self._put(f"INSERT OR IGNORE INTO {table} VALUES (?, ?, 0)", path.stem, value)
                 path.unlink()
+
+    def spent(self) -> float:
+        """USD paid for the answers kept here: what the run has spent on models."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT (SELECT TOTAL(price) FROM drawings) + (SELECT TOTAL(price) FROM captions)"
+                " + (SELECT TOTAL(price) FROM vectors)"
+            ).fetchone()
+        return float(row[0])
 
     def close(self) -> None:
         with self._lock:
@@ -106,7 +123,9 @@ class ResultCache:
     def _image_file(self, digest: str, suffix: str) -> Path:
         return self.folder / "images" / digest[:2] / f"{digest}{suffix}"
 
-    def image(self, ref: str, text: str, inputs: dict[str, Any], make: Callable[[], GeneratedImage]) -> GeneratedImage:
+    def image(
+        self, ref: str, text: str, inputs: dict[str, Any], make: Callable[[], GeneratedImage], price: float = 0.0
+    ) -> GeneratedImage:
         key = _key(ref, text, _canonical(inputs))
         row = self._get("SELECT digest, suffix FROM drawings WHERE key = ?", key)
         if row is not None:
@@ -119,86 +138,103 @@ class ResultCache:
         path = self._image_file(image.digest, image.suffix)
         if not path.exists():  # another model or seed may have drawn the very same bytes
             write_atomically(path, image.data)
-        self._put("INSERT OR REPLACE INTO drawings VALUES (?, ?, ?)", key, image.digest, image.suffix)
+        self._put("INSERT OR REPLACE INTO drawings VALUES (?, ?, ?, ?)", key, image.digest, image.suffix, price)
         return image.stored_at(path)
 
-    def caption(self, ref: str, image: Path, inputs: dict[str, Any], make: Callable[[], str]) -> str:
+    def caption(
+        self, ref: str, image: Path, inputs: dict[str, Any], make: Callable[[], str], price: float = 0.0
+    ) -> str:
         key = _key(ref, read_image(image).digest, _canonical(inputs))
         row = self._get("SELECT caption FROM captions WHERE key = ?", key)
         if row is not None:
             return str(row[0])
         caption = make()
-        self._put("INSERT OR REPLACE INTO captions VALUES (?, ?)", key, caption)
+        self._put("INSERT OR REPLACE INTO captions VALUES (?, ?, ?)", key, caption, price)
         return caption
 
-    def vector(self, ref: str, what: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+    def vector(self, ref: str, what: str, make: Callable[[], np.ndarray], price: float = 0.0) -> np.ndarray:
         key = _key(ref, what)
         row = self._get("SELECT vector FROM vectors WHERE key = ?", key)
         if row is not None:
             return np.frombuffer(row[0], dtype="<f4")
         vector = make()
-        self._put("INSERT OR REPLACE INTO vectors VALUES (?, ?)", key, np.asarray(vector, dtype="<f4").tobytes())
+        self._put(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, np.asarray(vector, dtype="<f4").tobytes(), price
+        )
         return vector
 
 
-class CachedTextToImage(TextToImage):
-    """A text→image model behind the result cache; a call that must be made waits for a place under ``gate``."""
+class _Cached(Generic[M]):
+    """A model behind the result cache: a call that must be made is allowed by the run's budget, then waits
+    for a place under its provider's ``gate``; its answer is kept with its ``price``."""
 
-    def __init__(self, model: TextToImage, ref: str, gate: Gate, cache: ResultCache):
-        self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
+    def __init__(
+        self, model: M, ref: str, gate: Gate, cache: ResultCache, price: float = 0.0, budget: Budget | None = None
+    ):
+        self.model: M = model
+        self.model_id = model.model_id
+        self.ref, self.gate, self.cache, self.price, self.budget = ref, gate, cache, price, budget
+
+    def _paid(self, call: Callable[..., T], *args: Any, **options: Any) -> T:
+        with self.budget.paying(self.price) if self.budget is not None else nullcontext(), self.gate:
+            return call(*args, **options)
+
+
+class _CachedSeeded(_Cached[S]):
+    """The drawing and describing models: what they send, and whether they repeat, are their model's."""
+
+    def __init__(
+        self, model: S, ref: str, gate: Gate, cache: ResultCache, price: float = 0.0, budget: Budget | None = None
+    ):
+        super().__init__(model, ref, gate, cache, price, budget)
         self.reproducible = model.reproducible
 
     def inputs(self, seed: int) -> dict[str, Any]:
         return self.model.inputs(seed)
 
+
+class CachedTextToImage(_CachedSeeded[TextToImage], TextToImage):
     def generate(self, text: str, *, seed: int) -> GeneratedImage:
-        def make() -> GeneratedImage:
-            with self.gate:
-                return self.model.generate(text, seed=seed)
-
-        return self.cache.image(self.ref, text, self.inputs(seed), make)
+        make = partial(self._paid, self.model.generate, text, seed=seed)
+        return self.cache.image(self.ref, text, self.inputs(seed), make, self.price)
 
 
-class CachedImageToText(ImageToText):
-    """An image→text model behind the result cache and its provider's gate."""
-
-    def __init__(self, model: ImageToText, ref: str, gate: Gate, cache: ResultCache):
-        self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
-        self.reproducible = model.reproducible
-
-    def inputs(self, seed: int) -> dict[str, Any]:
-        return self.model.inputs(seed)
-
+class CachedImageToText(_CachedSeeded[ImageToText], ImageToText):
     def describe(self, image: Path, *, seed: int) -> str:
-        def make() -> str:
-            with self.gate:
-                return self.model.describe(image, seed=seed)
-
-        return self.cache.caption(self.ref, image, self.inputs(seed), make)
+        make = partial(self._paid, self.model.describe, image, seed=seed)
+        return self.cache.caption(self.ref, image, self.inputs(seed), make, self.price)
 
 
-class CachedEmbedder(Embedder):
-    """An embedder behind the result cache and its provider's gate; one cached vector per text or image."""
+class CachedEmbedder(_Cached[Embedder], Embedder):
+    """One cached vector per text or image."""
 
-    def __init__(self, model: Embedder, ref: str, gate: Gate, cache: ResultCache):
-        self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
+    def __init__(
+        self,
+        model: Embedder,
+        ref: str,
+        gate: Gate,
+        cache: ResultCache,
+        price: float = 0.0,
+        budget: Budget | None = None,
+    ):
+        super().__init__(model, ref, gate, cache, price, budget)
         self.takes_images = model.takes_images
 
     def _text(self, text: str) -> np.ndarray:
-        with self.gate:
-            return np.asarray(self.model.embed_texts([text])[0])
+        return np.asarray(self._paid(self.model.embed_texts, [text])[0])
 
     def _image(self, image: Path) -> np.ndarray:
-        with self.gate:
-            return np.asarray(self.model.embed_images([image])[0])
+        return np.asarray(self._paid(self.model.embed_images, [image])[0])
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self.cache.vector(self.ref, f"text:{text}", partial(self._text, text)) for text in texts])
+        return np.stack(
+            [self.cache.vector(self.ref, f"text:{text}", partial(self._text, text), self.price) for text in texts]
+        )
 
     def embed_images(self, images: list[Path]) -> np.ndarray:
         return np.stack(
             [
-                self.cache.vector(self.ref, f"image:{read_image(path).digest}", partial(self._image, path))
+                self.cache.vector(self.ref, f"image:{read_image(path).digest}", partial(self._image, path), self.price)
                 for path in images
             ]
         )

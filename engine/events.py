@@ -98,6 +98,22 @@ class TurnFailed:
 
 
 @dataclass(frozen=True)
+class BudgetReached:
+    """The next call could pass the run's budget: it was not made, and the conversation stops ("capped"),
+    to be resumed with a larger budget."""
+
+    conversation_id: str
+    step: int
+    spent: float  # USD spent by the run so far
+    cap: float
+    price: float  # the call that was not made
+
+    @property
+    def summary(self) -> str:
+        return f"budget reached: ${self.spent:.2f} of ${self.cap:.2f} spent"
+
+
+@dataclass(frozen=True)
 class ConversationFinished:
     conversation_id: str
     status: Status  # never "playing"
@@ -119,6 +135,7 @@ Event = (
     | CaptionReady
     | DistancesReady
     | TurnFailed
+    | BudgetReached
     | ConversationFinished
 )
 
@@ -134,6 +151,7 @@ _EVENT_TYPES: dict[str, type[Event]] = {
         CaptionReady,
         DistancesReady,
         TurnFailed,
+        BudgetReached,
         ConversationFinished,
     )
 }

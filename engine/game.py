@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from engine.budget import OverBudget
 from engine.errors import InvalidInput, ModelRefused, ProviderError
 from engine.events import (
+    BudgetReached,
     CallStarted,
     CaptionReady,
     ConversationFinished,
@@ -182,8 +184,17 @@ class _Game:
         self.on_retry = on_retry
         self.cid = journal.conversation.info.id
         self.retries: list[RetryScheduled] = []  # waits to yield after the call, when nobody listens live
+        self.step = 0
 
     def play(self, played: list[Turn]) -> _Turns:
+        self.step = len(played) + 1  # the turn in play, for a budget stop
+        try:
+            return (yield from self._turns(played))
+        except OverBudget as stop:  # nothing of the turn was paid for and lost: answers are in the result cache
+            yield BudgetReached(self.cid, self.step, stop.spent, stop.cap, stop.price)
+            return _Ending("capped", f"capped at turn {self.step}: {stop}")
+
+    def _turns(self, played: list[Turn]) -> _Turns:
         conversation = self.journal.conversation
         try:
             prompt_vector = yield from self._call(
@@ -204,6 +215,7 @@ class _Game:
         previous_image = conversation.image_path(played[-1]) if played else None
         text = (played[-1].caption or "") if played else self.prompt.text
         for step in range(len(played) + 1, self.turns + 1):
+            self.step = step
             if self.cancel.is_set():
                 return _Ending("cancelled", f"cancelled after turn {step - 1}")
             yield TurnStarted(self.cid, step, text)

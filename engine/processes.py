@@ -3,7 +3,8 @@
 The official HTTP clients spend about a millisecond of Python per call, so a single process playing many
 games at once is bound by its GIL long before the models are. Here each worker process plays its share of
 the games in threads, taking the next game from a counter they all share, under per-provider limits they
-all share (semaphores); the run folder and its result cache are safe to write from several processes.
+all share (semaphores), and one budget in shared memory; the run folder and its result cache are safe to
+write from several processes.
 Events come back to this process over a pipe, a batch at a time, as JSON, and reach ``on_event`` as they
 would from threads.
 """
@@ -22,6 +23,7 @@ from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.budget import Budget
 from engine.cache import Gate
 from engine.catalog import Catalog
 from engine.events import ConversationFinished, ConversationStarted, Event, event_from_json, event_to_json
@@ -61,7 +63,9 @@ def play_in_processes(
     for concurrency in _shares(tournament.concurrency, processes):
         receiving, sending = context.Pipe(duplex=False)
         worker = context.Process(
-            target=_worker, args=({**spec, "concurrency": concurrency}, gates, next_game, stop, sending), daemon=True
+            target=_worker,
+            args=({**spec, "concurrency": concurrency}, gates, tournament.budget, next_game, stop, sending),
+            daemon=True,
         )
         worker.start()
         sending.close()
@@ -103,6 +107,7 @@ def play_in_processes(
 def _worker(
     spec: dict[str, Any],
     gates: dict[str, Gate],
+    budget: Budget,
     next_game: Synchronized[int],
     stop: ProcessEvent,
     connection: Connection,
@@ -119,7 +124,9 @@ def _worker(
         plan = TournamentPlan.from_json(spec["plan"])
         store = RunStore(Path(spec["folder"]))
         concurrency, limits = spec["concurrency"], spec["limits"]
-        tournament = Tournament(plan, Catalog.load(), store, concurrency=concurrency, limits=limits, gates=gates)
+        tournament = Tournament(
+            plan, Catalog.load(), store, concurrency=concurrency, limits=limits, budget=budget, gates=gates
+        )
     except Exception as error:  # noqa: BLE001 - said to the parent, which reports it
         outbox.put({"error": f"{type(error).__name__}: {error}"})
         outbox.put(None)

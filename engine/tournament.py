@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.budget import Budget, call_price
 from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, Gate, ResultCache
 from engine.catalog import Catalog
 from engine.errors import InvalidInput, StorageError, TelephoneError
@@ -183,12 +184,15 @@ class TournamentResult:
     finished: int = 0
     failed: list[str] = field(default_factory=list)  # "conversation id: detail"
     cancelled: int = 0
+    capped: int = 0  # games stopped by the budget, to resume with a larger one
 
     def count(self, event: ConversationFinished) -> None:
         if event.status == "finished":
             self.finished += 1
         elif event.status == "cancelled":
             self.cancelled += 1
+        elif event.status == "capped":
+            self.capped += 1
         else:
             self.failed.append(f"{event.conversation_id}: {event.detail}")
 
@@ -211,6 +215,8 @@ class Tournament:
 
     ``concurrency`` games are played at once, in threads, or spread over ``processes`` processes (the
     hosted clients spend about a millisecond of Python per call: one process's GIL bounds a big tournament).
+    ``budget`` caps what the run spends in all (USD, what earlier sessions spent included): no call starts
+    that could pass it, and no game starts once one was refused. ``self.budget.spent`` says what is spent.
     """
 
     def __init__(
@@ -223,6 +229,7 @@ class Tournament:
         limits: dict[str, int] | None = None,
         models: Callable[[str, Kind], Model] | None = None,
         processes: int = 1,
+        budget: float | Budget | None = None,
         gates: dict[str, Gate] | None = None,
     ):
         if concurrency < 1 or processes < 1:
@@ -243,6 +250,9 @@ class Tournament:
             for provider in set(self.providers.values())
         }
         self.cache = ResultCache(store.cache_folder)
+        if not isinstance(budget, Budget):  # a cap: what the run spent before counts against it
+            budget = Budget(budget, spent=self.cache.spent(), shared=processes > 1)
+        self.budget = budget
         self._build = models or catalog.create
         self._lines: tuple[dict[str, CachedTextToImage], dict[str, CachedImageToText], EmbeddingCache] | None = None
         if processes == 1:  # ready to play, as a single game is; game processes build their own
@@ -252,14 +262,21 @@ class Tournament:
         """The plan's models behind the result cache and their providers' gates, built and warmed up once."""
         if self._lines is None:
 
-            def gated(model_id: str, kind: Kind) -> tuple[Any, str, Gate]:
+            def gated(model_id: str, kind: Kind) -> dict[str, Any]:
                 model = self._build(model_id, kind)
                 model.warm_up()
-                return model, self.catalog.get(model_id, kind).ref, self.gates[self.providers[kind, model_id]]
+                return {
+                    "model": model,
+                    "ref": self.catalog.get(model_id, kind).ref,
+                    "gate": self.gates[self.providers[kind, model_id]],
+                    "cache": self.cache,
+                    "price": call_price(self.catalog, model_id),
+                    "budget": self.budget,
+                }
 
-            painters = {m: CachedTextToImage(*gated(m, "t2i"), self.cache) for m in self.plan.t2i}
-            readers = {m: CachedImageToText(*gated(m, "i2t"), self.cache) for m in self.plan.i2t}
-            embeddings = EmbeddingCache(CachedEmbedder(*gated(self.plan.embedder, "embed"), self.cache))
+            painters = {m: CachedTextToImage(**gated(m, "t2i")) for m in self.plan.t2i}
+            readers = {m: CachedImageToText(**gated(m, "i2t")) for m in self.plan.i2t}
+            embeddings = EmbeddingCache(CachedEmbedder(**gated(self.plan.embedder, "embed")))
             self._lines = painters, readers, embeddings
         return self._lines
 
@@ -308,7 +325,7 @@ class Tournament:
                 on_event(finished)
 
         def player() -> None:
-            while (index := take()) is not None:
+            while not self.budget.reached and (index := take()) is not None:
                 play(*self.plan.games[index])
 
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="game") as pool:

@@ -37,13 +37,14 @@ from engine import (
     find_prompt,
     load_prompts,
     load_run,
+    parse_budget,
     resume_plan,
     run_embedder,
     start_tournament,
     write_attractor_chart,
     write_pictures,
 )
-from tui.cli.output import console
+from tui.cli.output import BUDGET_ADVICE, BUDGET_HELP, console
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +68,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="PROVIDER=N",
         help=f"calls in flight per provider (defaults {DEFAULT_LIMITS})",
     )
+    tournament.add_argument("--budget", metavar="USD", help=BUDGET_HELP)
     tournament.add_argument("--dry-run", action="store_true", help="print the plan and stop")
     tournament.add_argument("--yes", action="store_true", help="start without asking")
 
@@ -139,18 +141,22 @@ def tournament(args: argparse.Namespace) -> int:
         plan, folder = plan_from(args, catalog), args.out
     if args.concurrency < 1 or args.processes < 1:
         raise InvalidInput("--concurrency and --processes must be at least 1")
+    cap = parse_budget(args.budget) if args.budget is not None else None
     print_plan(plan, catalog, folder)
-    cost = plan.cost(catalog)
+    if cap is not None:
+        console.print(f"budget      ${cap:.2f} for the whole run (what earlier sessions spent included)")
     if args.dry_run:
         return 0
     if not args.yes:
         if not sys.stdin.isatty():
-            if cost:
-                raise InvalidInput("a paid tournament needs --yes when there is no terminal to confirm in")
+            if plan.cost(catalog) and cap is None:
+                raise InvalidInput("a paid tournament needs --yes or --budget when there is no terminal to confirm in")
         elif not Confirm.ask("Start?", default=True, console=console):
             return 1
     with RunStore.reopen(args.resume) if args.resume is not None else start_tournament(plan, folder) as store:
-        runner = Tournament(plan, catalog, store, concurrency=args.concurrency, limits=limits, processes=args.processes)
+        runner = Tournament(
+            plan, catalog, store, concurrency=args.concurrency, limits=limits, processes=args.processes, budget=cap
+        )
         return _run_with_progress(runner)
 
 
@@ -162,18 +168,18 @@ def _run_with_progress(runner: Tournament) -> int:
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("games"),
-        TextColumn("· {task.fields[flight]} calls in flight · {task.fields[failed]} failed"),
+        TextColumn("· {task.fields[flight]} calls in flight · {task.fields[failed]} failed · {task.fields[spent]}"),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("tournament", total=counts.games, flight=0, failed=0)
+        task = progress.add_task("tournament", total=counts.games, flight=0, failed=0, spent=runner.budget.summary())
 
         def on_event(event: Event) -> None:
             if counts.record(event):
                 progress.advance(task)
-            progress.update(task, flight=counts.calls_in_flight, failed=counts.failed)
+            progress.update(task, flight=counts.calls_in_flight, failed=counts.failed, spent=runner.budget.summary())
 
         started = time.monotonic()
         result = runner.run(on_event)
@@ -183,8 +189,14 @@ def _run_with_progress(runner: Tournament) -> int:
     )
     for failure in result.failed:
         console.print(f"[red]failed:[/] {escape(failure)}", soft_wrap=True)
+    console.print(runner.budget.summary())
+    if result.capped or runner.budget.reached:
+        console.print(
+            f"[yellow]the budget stopped {result.capped} games[/] (and kept the rest from starting): resume with "
+            f"`aitelephone tournament --resume {escape(str(folder))} --budget USD`; {BUDGET_ADVICE}"
+        )
     _print_leaderboards(Analysis(load_run(folder)))
-    return 0 if not result.failed else 1
+    return 0 if not result.failed and not runner.budget.reached else 1
 
 
 def _print_leaderboards(analysis: Analysis) -> None:

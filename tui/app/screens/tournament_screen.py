@@ -61,6 +61,8 @@ class TournamentScreen(Screen[None]):
         self.started: float | None = None
         self.folder: Path | None = resume
         self.running = False
+        self.runner: Tournament | None = None  # once started: its budget counts what the run spends
+        self.paid = False  # the plan has models with a price: show what is spent
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,6 +105,7 @@ class TournamentScreen(Screen[None]):
             self.query_one("#plan-text", Label).update(Text(str(error), style="red"))
             self.query_one("#start", Button).disabled = True
             return
+        self.paid = bool(plan.cost(self.catalog))
         lines = [f"{label}: {value}" for label, value in plan.summary(self.catalog).rows]
         if self.resume:
             lines.append("resuming: only what is missing is played")
@@ -135,7 +138,8 @@ class TournamentScreen(Screen[None]):
             else:
                 store = RunStore.reopen(self.folder)
             with store:
-                Tournament(plan, self.catalog, store).run(self.pending.append, self.cancel)
+                self.runner = Tournament(plan, self.catalog, store)
+                self.runner.run(self.pending.append, self.cancel)
         except (TelephoneError, OSError) as error:
             self.app.call_from_thread(
                 self.notify, str(error), title="Tournament stopped", severity="error", markup=False
@@ -163,9 +167,10 @@ class TournamentScreen(Screen[None]):
         head = "stopped" if self.cancel.is_set() else "finished" if final else "playing"
         counts = self.counts
         saved = f" · saved in {self.folder}" if final and self.folder else ""
+        spent = f" · {self.runner.budget.summary()}" if self.paid and self.runner is not None else ""
         return (
             f"{head} · {counts.done} games done · {counts.calls_in_flight} calls in flight · "
-            f"{counts.failed} failed · {elapsed:.0f} s{saved}"
+            f"{counts.failed} failed{spent} · {elapsed:.0f} s{saved}"
         )
 
     def action_stop(self) -> None:
