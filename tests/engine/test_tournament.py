@@ -101,8 +101,13 @@ def _answered(fake: FakeServer) -> list[str]:
     return answered
 
 
+def _journaled(folder) -> int:
+    return sum(len(p.read_text().splitlines()) for p in folder.glob("conversations/*/journal.jsonl"))
+
+
 @pytest.mark.slow
-def test_resume_after_kill_9_makes_only_the_missing_calls(tmp_path, hosted):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_resume_after_kill_9_makes_only_the_missing_calls(tmp_path, hosted, processes):
     folder = tmp_path / "run"
     command = [
         sys.executable,
@@ -121,19 +126,21 @@ def test_resume_after_kill_9_makes_only_the_missing_calls(tmp_path, hosted):
         "5",
         "--concurrency",
         "2",
+        "--processes",
+        str(processes),
         "--out",
         str(folder),
         "--yes",
     ]
     process = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        journaled = sum(len(p.read_text().splitlines()) for p in folder.glob("conversations/*/journal.jsonl"))
-        if journaled >= 8:
-            break
+    while time.monotonic() < deadline and _journaled(folder) < 8:
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    stopped = _journaled(folder)
+    time.sleep(1.0)
+    assert _journaled(folder) == stopped, "killed whole: no game process plays on"
     before = load_run(folder)
     done = sum(len(c.turns) for c in before.conversations)
     assert 8 <= done < 20, "killed mid-way"
