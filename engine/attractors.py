@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from engine.cache import CachedEmbedder, ResultCache
 from engine.catalog import Catalog
@@ -154,6 +152,10 @@ def find_attractors(run: Run, embedder: Embedder, threshold: float = ATTRACTOR_T
     ends = np.stack([game.states[-1] for game in games])
     distances = np.clip(1.0 - ends @ ends.T, 0.0, 2.0)
     np.fill_diagonal(distances, 0.0)
+    # scipy's clustering takes most of a second to import: only `analyze` and the attractor screen pay for it.
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
     tree = linkage(squareform((distances + distances.T) / 2, checks=False), method=METHOD)
     labels = fcluster(tree, t=threshold, criterion="distance")
 
