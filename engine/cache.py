@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
+import secrets
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -22,9 +24,11 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from engine.budget import Budget
+from engine.errors import StorageError
 from engine.imagefiles import read_image
-from engine.protocols import Embedder, GeneratedImage, ImageToText, TextToImage
+from engine.protocols import MIME_TYPES, Embedder, GeneratedImage, ImageToText, TextToImage
 from engine.store import write_atomically
+from engine.untrusted import inside
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,6 +50,11 @@ CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, 
 """
 
 
+DATABASE = "answers.sqlite"
+_TABLES = ("drawings", "captions", "vectors")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
 def _key(*parts: str) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
 
@@ -57,83 +66,113 @@ def _canonical(inputs: dict[str, Any]) -> str:
 
 class ResultCache:
     """Answers by key in ``folder``/answers.sqlite, drawings in ``folder``/images/; ``hits`` counts the calls
-    they saved. Safe to share between threads, and between processes playing the same run."""
+    they saved. Safe to share between threads, and between processes playing the same run.
+
+    A run's cache may come from anyone: a database that is not one of ours is set aside and a new one begun,
+    a drawing's file must lie inside the cache and hold the bytes its hash names, and an answer of the wrong
+    kind is a miss (the call is made again and the entry replaced)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.hits = 0
         folder.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(folder / "answers.sqlite", isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA busy_timeout = 10000")  # other processes of the same run write too
-        self._db.execute("PRAGMA journal_mode = WAL")
-        # NORMAL: a commit is in the log before the call returns, so kill -9 loses nothing; only a power cut
-        # can lose the last answers, and the journal (fsynced) still has every finished turn.
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
+        path = inside(folder, DATABASE, str(folder))
+        try:
+            self._db = _open(path)
+        except sqlite3.DatabaseError as error:
+            aside = path.with_name(f"{DATABASE}.unreadable-{secrets.token_hex(4)}")
+            log.warning("%s: not a result cache (%s); kept as %s, a new one begun", path, error, aside.name)
+            path.rename(aside)
+            self._db = _open(path)
         self._take_in_legacy_files()
 
     def _take_in_legacy_files(self) -> None:
         """Move a cache written by an earlier version (a file per answer under t2i/, i2t/, embed/) into the
         database, so that resuming an old run does not pay again either."""
-        for path in sorted(self.folder.glob("t2i/*.*")):
-            image = GeneratedImage(path.read_bytes(), path.suffix)
-            blob = self._image_file(image.digest, image.suffix)
+        for found in sorted(self.folder.glob("t2i/*.*")):
+            try:
+                path = inside(self.folder, f"t2i/{found.name}", str(self.folder))
+                image = GeneratedImage(path.read_bytes(), path.suffix.lower())
+                blob = self._image_file(image.digest, image.suffix)
+            except (StorageError, OSError) as error:
+                log.warning("%s: not a cached drawing (%s); left alone", found, error)
+                continue
             if not blob.exists():
                 write_atomically(blob, image.data)
             self._put("INSERT OR IGNORE INTO drawings VALUES (?, ?, ?, 0)", path.stem, image.digest, image.suffix)
             path.unlink()
         for kind, table, field in (("i2t", "captions", "caption"), ("embed", "vectors", "vector")):
-            for path in sorted(self.folder.glob(f"{kind}/*.json")):
+            for found in sorted(self.folder.glob(f"{kind}/*.json")):
                 try:
+                    path = inside(self.folder, f"{kind}/{found.name}", str(self.folder))
                     value = json.loads(path.read_text(encoding="utf-8"))[field]
-                    if table == "vectors":
-                        value = np.asarray(value, dtype="<f4").tobytes()
-                except (ValueError, KeyError, TypeError) as error:
-                    log.warning("%s: not a cached answer (%s); left alone", path, error)
+                    value = _vector_bytes(value) if table == "vectors" else value
+                    if not isinstance(value, str | bytes):
+                        raise TypeError(f"a {type(value).__name__}")
+                except (StorageError, OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+                    log.warning("%s: not a cached answer (%s); left alone", found, error)
                     continue
                 self._put(f"INSERT OR IGNORE INTO {table} VALUES (?, ?, 0)", path.stem, value)
                 path.unlink()
 
     def spent(self) -> float:
         """USD paid for the answers kept here: what the run has spent on models."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT (SELECT TOTAL(price) FROM drawings) + (SELECT TOTAL(price) FROM captions)"
-                " + (SELECT TOTAL(price) FROM vectors)"
-            ).fetchone()
-        return float(row[0])
+        row = self._get(
+            "SELECT (SELECT TOTAL(MAX(price, 0)) FROM drawings) + (SELECT TOTAL(MAX(price, 0)) FROM captions)"
+            " + (SELECT TOTAL(MAX(price, 0)) FROM vectors)"
+        )
+        return float(row[0]) if row is not None and isinstance(row[0], float) else 0.0
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def _get(self, sql: str, key: str) -> Any:
+    def _get(self, sql: str, *values: object) -> Any:
+        try:
+            with self._lock:
+                return self._db.execute(sql, values).fetchone()
+        except sqlite3.DatabaseError as error:  # a damaged database: answer from the model, not from it
+            log.warning("%s: the result cache cannot be read (%s)", self.folder, error)
+            return None
+
+    def _hit(self, key: str) -> None:
+        """A kept answer saved a call."""
         with self._lock:
-            row = self._db.execute(sql, (key,)).fetchone()
-            self.hits += row is not None
-        if row is not None:
-            log.debug("result cache hit: %s", key)
-        return row
+            self.hits += 1
+        log.debug("result cache hit: %s", key)
 
     def _put(self, sql: str, *values: object) -> None:
-        with self._lock:
-            self._db.execute(sql, values)
+        try:
+            with self._lock:
+                self._db.execute(sql, values)
+        except sqlite3.DatabaseError as error:  # the answer is used all the same; only keeping it failed
+            log.warning("%s: an answer could not be kept (%s)", self.folder, error)
 
-    def _image_file(self, digest: str, suffix: str) -> Path:
-        return self.folder / "images" / digest[:2] / f"{digest}{suffix}"
+    def _image_file(self, digest: object, suffix: object) -> Path:
+        """Where the drawing with this hash lies; StorageError for a name that is not a hash and a suffix."""
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest) or suffix not in MIME_TYPES:
+            raise StorageError(f"{self.folder}: {digest!r}{suffix!r} does not name a drawing; refused")
+        return inside(self.folder, f"images/{digest[:2]}/{digest}{suffix}", str(self.folder))
+
+    def _drawing(self, digest: object, suffix: object) -> GeneratedImage | None:
+        """The kept drawing with this hash, or None when it is gone or is not what its name says."""
+        try:
+            image = read_image(self._image_file(digest, suffix))
+        except (StorageError, OSError) as error:
+            log.warning("a cached drawing cannot be used (%s); drawing again", error)
+            return None
+        return image if image.digest == digest else None
 
     def image(
         self, ref: str, text: str, inputs: dict[str, Any], make: Callable[[], GeneratedImage], price: float = 0.0
     ) -> GeneratedImage:
         key = _key(ref, text, _canonical(inputs))
         row = self._get("SELECT digest, suffix FROM drawings WHERE key = ?", key)
-        if row is not None:
-            path = self._image_file(*row)
-            try:
-                return read_image(path)
-            except FileNotFoundError:
-                log.warning("the cached drawing %s is gone; drawing again", path)
+        kept = self._drawing(*row) if row is not None else None
+        if kept is not None:
+            self._hit(key)
+            return kept
         image = make()
         path = self._image_file(image.digest, image.suffix)
         if not path.exists():  # another model or seed may have drawn the very same bytes
@@ -146,8 +185,9 @@ class ResultCache:
     ) -> str:
         key = _key(ref, read_image(image).digest, _canonical(inputs))
         row = self._get("SELECT caption FROM captions WHERE key = ?", key)
-        if row is not None:
-            return str(row[0])
+        if row is not None and isinstance(row[0], str):
+            self._hit(key)
+            return row[0]
         caption = make()
         self._put("INSERT OR REPLACE INTO captions VALUES (?, ?, ?)", key, caption, price)
         return caption
@@ -155,13 +195,50 @@ class ResultCache:
     def vector(self, ref: str, what: str, make: Callable[[], np.ndarray], price: float = 0.0) -> np.ndarray:
         key = _key(ref, what)
         row = self._get("SELECT vector FROM vectors WHERE key = ?", key)
-        if row is not None:
-            return np.frombuffer(row[0], dtype="<f4")
+        kept = _vector(row[0]) if row is not None else None
+        if kept is not None:
+            self._hit(key)
+            return kept
         vector = make()
-        self._put(
-            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, np.asarray(vector, dtype="<f4").tobytes(), price
-        )
+        self._put("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, _vector_bytes(vector), price)
         return vector
+
+
+def _vector(value: object) -> np.ndarray | None:
+    """A kept vector (float32 bytes) when ``value`` is one of finite numbers, else None."""
+    if not isinstance(value, bytes) or not value or len(value) % 4:
+        return None
+    vector = np.frombuffer(value, dtype="<f4")
+    return vector if bool(np.isfinite(vector).all()) else None
+
+
+def _vector_bytes(vector: Any) -> bytes:
+    """A vector as it is kept: float32 bytes; ValueError for anything but a flat list of finite numbers."""
+    array = np.asarray(vector, dtype="<f4")
+    if array.ndim != 1 or not array.size or not bool(np.isfinite(array).all()):
+        raise ValueError("not a vector of finite numbers")
+    return array.tobytes()
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The cache database at ``path``, made or checked: WAL, and exactly our three tables (a database that
+    holds anything else, triggers or views say, is not one of ours: DatabaseError)."""
+    database = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        database.execute("PRAGMA trusted_schema = OFF")  # a stranger's schema runs no functions of its own
+        database.execute("PRAGMA busy_timeout = 10000")  # other processes of the same run write too
+        database.execute("PRAGMA journal_mode = WAL")
+        # NORMAL: a commit is in the log before the call returns, so kill -9 loses nothing; only a power cut
+        # can lose the last answers, and the journal (fsynced) still has every finished turn.
+        database.execute("PRAGMA synchronous = NORMAL")
+        database.executescript(_SCHEMA)
+        found = {(kind, name) for kind, name in database.execute("SELECT type, name FROM sqlite_master")}
+        if found != {("table", name) for name in _TABLES}:
+            raise sqlite3.DatabaseError(f"it holds {sorted(found)}")
+    except BaseException:
+        database.close()
+        raise
+    return database
 
 
 class _Cached(Generic[M]):

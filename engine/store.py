@@ -175,8 +175,8 @@ class Run:
 
     @property
     def cache_folder(self) -> Path:
-        """The run's result cache (tournaments fill it; the analysis reads and adds to it)."""
-        return self.folder / CACHE_FOLDER
+        """The run's result cache (games fill it; the analysis reads and adds to it)."""
+        return inside(self.folder, CACHE_FOLDER, str(self.folder))
 
     def export_folder(self, export_format: str) -> Path:
         """Where an export in ``export_format`` goes unless the user chooses another folder."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 
 import numpy as np
+import pytest
 
 from engine.cache import CachedTextToImage, ResultCache, _canonical, _key
 from engine.imagefiles import MAX_IMAGES, read_image
@@ -131,3 +133,58 @@ def test_the_images_kept_in_memory_are_bounded(tmp_path):
         (tmp_path / f"{index}.png").write_bytes(str(index).encode())
         read_image(tmp_path / f"{index}.png")
     assert read_image(first) is not kept and read_image(first).data == b"0", "the oldest is read again"
+
+
+def test_a_strangers_cache_is_checked_before_it_is_believed(tmp_path):
+    """A run folder may come from anyone: an answer of the wrong kind, a drawing whose name leads elsewhere or
+    whose bytes are not what its hash says, are misses; the call is made again."""
+    folder = tmp_path / "cache"
+    cache = ResultCache(folder)
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(b"not yours")
+    image = SketchPainter("sketch-painter").generate("a cat", seed=0)
+    database = sqlite3.connect(folder / "answers.sqlite")
+    hostile = [
+        ("drawings", (_key("ref", "a", _canonical({})), "../../secret", ".png", 0)),
+        ("drawings", (_key("ref", "b", _canonical({})), image.digest, ".png", 0)),  # no such file kept
+        ("captions", (_key("ref", image.digest, _canonical({})), b"\xff\xfe", 0)),  # bytes, not text
+        ("vectors", (_key("ref", "text:x"), b"\x00\x00\xc0\x7f", 0)),  # a NaN
+        ("vectors", (_key("ref", "text:y"), "not bytes", 0)),
+    ]
+    for table, row in hostile:
+        database.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", row)
+    database.commit()
+    database.close()
+    (folder / "images" / image.digest[:2]).mkdir(parents=True)
+    (folder / "images" / image.digest[:2] / f"{image.digest}.png").write_bytes(b"other bytes")
+
+    draw = Counting(image)
+    assert cache.image("ref", "a", {}, draw).data == image.data
+    assert cache.image("ref", "b", {}, draw).data == image.data and draw.calls == 2
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(image.data)
+    assert cache.caption("ref", picture, {}, Counting("a cat")) == "a cat"
+    embed = Counting(np.ones(2, dtype=np.float32))
+    assert cache.vector("ref", "text:x", embed).tolist() == [1.0, 1.0]
+    assert cache.vector("ref", "text:y", embed).tolist() == [1.0, 1.0] and embed.calls == 2
+    assert cache.hits == 0 and outside.read_bytes() == b"not yours"
+
+
+@pytest.mark.parametrize("content", [b"this is not a database", None])
+def test_a_database_that_is_not_ours_is_set_aside(tmp_path, content):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    if content is None:  # a real database, with a trigger that would run on our inserts
+        database = sqlite3.connect(folder / "answers.sqlite")
+        database.executescript(
+            "CREATE TABLE captions (key TEXT PRIMARY KEY, caption TEXT, price REAL);"
+            "CREATE TABLE log (line TEXT);"
+            "CREATE TRIGGER spy AFTER INSERT ON captions BEGIN INSERT INTO log VALUES (new.caption); END;"
+        )
+        database.close()
+    else:
+        (folder / "answers.sqlite").write_bytes(content)
+    cache = ResultCache(folder)
+    assert cache.vector("ref", "text:a", lambda: np.ones(3, dtype=np.float32)).tolist() == [1.0] * 3
+    assert [path.name.startswith("answers.sqlite.unreadable-") for path in folder.iterdir()].count(True) == 1
+    assert ResultCache(folder).vector("ref", "text:a", lambda: np.zeros(3, dtype=np.float32)).tolist() == [1.0] * 3
