@@ -75,17 +75,26 @@ class ResultCache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.hits = 0
-        folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        path = inside(folder, DATABASE, str(folder))
-        try:
-            self._db = _open(path)
-        except sqlite3.DatabaseError as error:
-            aside = path.with_name(f"{DATABASE}.unreadable-{secrets.token_hex(4)}")
-            log.warning("%s: not a result cache (%s); kept as %s, a new one begun", path, error, aside.name)
-            path.rename(aside)
-            self._db = _open(path)
-        self._take_in_legacy_files()
+        self._opening = threading.RLock()  # taking in a legacy cache writes through _put
+        self._db: sqlite3.Connection | None = None
+
+    def _database(self) -> sqlite3.Connection:
+        """The database, opened (or begun) on first use: a game that stops before its first call writes
+        nothing here. StorageError when it cannot be written (a full disk, say)."""
+        with self._opening:
+            if self._db is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                path = inside(self.folder, DATABASE, str(self.folder))
+                try:
+                    self._db = _open(path)
+                except sqlite3.DatabaseError as error:  # not a database of ours: keep it aside, begin anew
+                    aside = path.with_name(f"{DATABASE}.unreadable-{secrets.token_hex(4)}")
+                    log.warning("%s: not a result cache (%s); kept as %s, a new one begun", path, error, aside)
+                    path.rename(aside)
+                    self._db = _open(path)
+                self._take_in_legacy_files()
+            return self._db
 
     def _take_in_legacy_files(self) -> None:
         """Move a cache written by an earlier version (a file per answer under t2i/, i2t/, embed/) into the
@@ -118,6 +127,8 @@ class ResultCache:
 
     def spent(self) -> float:
         """USD paid for the answers kept here: what the run has spent on models."""
+        if self._db is None and not (self.folder / DATABASE).exists():
+            return 0.0  # nothing kept yet (and nothing written to find that out)
         row = self._get(
             "SELECT (SELECT TOTAL(MAX(price, 0)) FROM drawings) + (SELECT TOTAL(MAX(price, 0)) FROM captions)"
             " + (SELECT TOTAL(MAX(price, 0)) FROM vectors)"
@@ -126,12 +137,15 @@ class ResultCache:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     def _get(self, sql: str, *values: object) -> Any:
+        database = self._database()
         try:
             with self._lock:
-                return self._db.execute(sql, values).fetchone()
+                return database.execute(sql, values).fetchone()
         except sqlite3.DatabaseError as error:  # a damaged database: answer from the model, not from it
             log.warning("%s: the result cache cannot be read (%s)", self.folder, error)
             return None
@@ -143,9 +157,10 @@ class ResultCache:
         log.debug("result cache hit: %s", key)
 
     def _put(self, sql: str, *values: object) -> None:
+        database = self._database()
         try:
             with self._lock:
-                self._db.execute(sql, values)
+                database.execute(sql, values)
         except sqlite3.DatabaseError as error:  # the answer is used all the same; only keeping it failed
             log.warning("%s: an answer could not be kept (%s)", self.folder, error)
 
@@ -222,7 +237,15 @@ def _vector_bytes(vector: Any) -> bytes:
 
 def _open(path: Path) -> sqlite3.Connection:
     """The cache database at ``path``, made or checked: WAL, and exactly our three tables (a database that
-    holds anything else, triggers or views say, is not one of ours: DatabaseError)."""
+    holds anything else, triggers or views say, is not one of ours: DatabaseError). StorageError when it
+    cannot be written at all."""
+    try:
+        return _connect(path)
+    except sqlite3.OperationalError as error:  # a full disk, a folder one may not write
+        raise StorageError(f"{path}: the result cache cannot be written ({error})") from error
+
+
+def _connect(path: Path) -> sqlite3.Connection:
     database = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         database.execute("PRAGMA trusted_schema = OFF")  # a stranger's schema runs no functions of its own

@@ -151,6 +151,7 @@ def _worker(
     try:
         tournament.play_here(take, lambda event: outbox.put(event_to_json(event)), cancel)
     finally:
+        tournament.cache.close()
         outbox.put(None)
         sender.join()
 

@@ -282,18 +282,21 @@ class Tournament:
 
     def run(self, on_event: Callable[[Event], None], cancel: threading.Event | None = None) -> TournamentResult:
         """Play every game not yet finished; ``on_event`` gets every game's events (from worker threads)."""
-        if self.processes > 1:
-            from engine.processes import play_in_processes
+        try:
+            if self.processes > 1:
+                from engine.processes import play_in_processes
 
-            return play_in_processes(self, on_event, cancel)
-        games = iter(range(len(self.plan.games)))
-        lock = threading.Lock()
+                return play_in_processes(self, on_event, cancel)
+            games = iter(range(len(self.plan.games)))
+            lock = threading.Lock()
 
-        def take() -> int | None:
-            with lock:
-                return next(games, None)
+            def take() -> int | None:
+                with lock:
+                    return next(games, None)
 
-        return self.play_here(take, on_event, cancel)
+            return self.play_here(take, on_event, cancel)
+        finally:
+            self.cache.close()  # the run folder settles now, not when the collector comes (it reopens if asked)
 
     def play_here(
         self,

@@ -20,12 +20,12 @@ FAKE_CATALOG = Path(__file__).parent / "fakes" / "models.toml"
 
 
 @pytest.fixture(autouse=True)
-def isolated_config(tmp_path, monkeypatch):
+def isolated_config(tmp_path, tmp_path_factory, monkeypatch):
     """Tests never read the developer's own catalog, prompt files or keys, nor reach a real service; their
     catalog lifts Replicate's request rate, which the loopback fake does not need."""
-    (tmp_path / "config").mkdir()
-    shutil.copy(FAKE_CATALOG, tmp_path / "config" / "models.toml")
-    monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(tmp_path / "config"))
+    config = tmp_path_factory.mktemp("config")  # beside tmp_path, which tests use as an empty folder
+    shutil.copy(FAKE_CATALOG, config / "models.toml")
+    monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(config))
     monkeypatch.setenv("AITELEPHONE_CACHE_DIR", str(tmp_path / "cache"))
     for name in (
         "REPLICATE_API_TOKEN",

@@ -76,8 +76,9 @@ def test_a_tournament_stops_under_its_cap_and_resumes_with_a_larger_one_paying_n
         with lock:
             events.append(event)
 
-    capped = Tournament(plan, catalog, store, concurrency=1, budget=0.02)
-    result = capped.run(keep)
+    with store:
+        capped = Tournament(plan, catalog, store, concurrency=1, budget=0.02)
+        result = capped.run(keep)
     assert capped.budget.reached and result.capped == 1 and result.finished < 3
     assert 0.02 - 0.0061 < capped.budget.spent <= 0.02, "stopped under the cap, a turn's worth from it"
     assert any(isinstance(event, BudgetReached) for event in events)
@@ -87,9 +88,10 @@ def test_a_tournament_stops_under_its_cap_and_resumes_with_a_larger_one_paying_n
     assert ResultCache(store.cache_folder).spent() == pytest.approx(spent_before), "what is spent is what is kept"
     made_before = paid_inputs(fake)
 
-    resumed = Tournament(plan, catalog, RunStore.reopen(tmp_path / "run"), concurrency=1, budget=1.0)
-    assert resumed.budget.spent == pytest.approx(spent_before), "a resume knows what the run has spent"
-    result = resumed.run(lambda event: None)
+    with RunStore.reopen(tmp_path / "run") as store:
+        resumed = Tournament(plan, catalog, store, concurrency=1, budget=1.0)
+        assert resumed.budget.spent == pytest.approx(spent_before), "a resume knows what the run has spent"
+        result = resumed.run(lambda event: None)
     assert result.finished == 3 and not result.capped
     made = paid_inputs(fake)
     assert len(set(made)) == len(made), "no prediction asked for twice"
@@ -99,14 +101,15 @@ def test_a_tournament_stops_under_its_cap_and_resumes_with_a_larger_one_paying_n
 
 def test_a_single_game_stops_at_its_budget_and_resumes_paying_nothing_twice(tmp_path, fake, catalog):
     prompt = load_prompts()[0]
-    store = start_game_run(4, 0, tmp_path / "game")
-    line, budget = metered_line(build_line(catalog, *MODELS), catalog, store, 0.015)
-    events = list(line.play(prompt, 4, store))
+    with start_game_run(4, 0, tmp_path / "game") as store:
+        line, budget = metered_line(build_line(catalog, *MODELS), catalog, store, 0.015)
+        events = list(line.play(prompt, 4, store))
     assert isinstance(events[-1], ConversationFinished) and events[-1].status == "capped"
     assert budget.spent <= 0.015 and any(isinstance(event, BudgetReached) for event in events)
 
-    line, budget = metered_line(build_line(catalog, *MODELS), catalog, store, 0.05)
-    events = list(line.play(prompt, 4, store))
+    with start_game_run(4, 0, tmp_path / "game") as store:
+        line, budget = metered_line(build_line(catalog, *MODELS), catalog, store, 0.05)
+        events = list(line.play(prompt, 4, store))
     assert events[-1].status == "finished" and budget.spent <= 0.05
     made = paid_inputs(fake)
     assert len(set(made)) == len(made), "the drawing paid for before the stop was not asked for again"

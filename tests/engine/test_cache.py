@@ -140,6 +140,7 @@ def test_a_strangers_cache_is_checked_before_it_is_believed(tmp_path):
     whose bytes are not what its hash says, are misses; the call is made again."""
     folder = tmp_path / "cache"
     cache = ResultCache(folder)
+    assert cache.vector("ref", "text:a", lambda: np.ones(1, dtype=np.float32)).tolist() == [1.0]
     outside = tmp_path / "secret.png"
     outside.write_bytes(b"not yours")
     image = SketchPainter("sketch-painter").generate("a cat", seed=0)

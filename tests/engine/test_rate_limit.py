@@ -8,6 +8,7 @@ import time
 import pytest
 
 from engine import Catalog, load_prompts
+from engine.catalog import user_catalog_path
 from engine.providers import http
 from engine.providers.http import RateLimit, rate_limit, share_rate_limits
 from engine.tournament import Tournament, TournamentPlan, start_tournament
@@ -69,8 +70,7 @@ def test_replicate_creates_wait_for_their_turn(tmp_path, fake, monkeypatch):
     """A tournament against the fake with the catalog's rate at 120 a minute: after the burst of 10, the
     prediction creates come no faster than the rate allows, and none is refused."""
     monkeypatch.setattr(http, "_rate_limits", {})
-    catalog_file = tmp_path / "config" / "models.toml"
-    catalog_file.write_text("[provider.replicate]\nrequests_per_minute = 120\n")
+    user_catalog_path().write_text("[provider.replicate]\nrequests_per_minute = 120\n")
     plan = TournamentPlan(("stable-diffusion",), ("blip",), "imagebind", tuple(load_prompts()[:1]), 4)
     started = time.monotonic()
     result = Tournament(plan, Catalog.load(), start_tournament(plan, tmp_path / "run")).run(lambda event: None)
