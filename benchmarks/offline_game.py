@@ -17,7 +17,7 @@ import numpy as np
 
 from engine import Catalog, RunStore, TelephoneLine, build_line, load_prompts
 from engine.events import DistancesReady
-from engine.providers.offline.reader import shape_memory
+from engine.providers.offline.shapes import shape_memory
 
 SETTLED_AFTER = 5  # the article saw games settle after five or six turns: count changes from turn 6 on
 

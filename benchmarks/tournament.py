@@ -1,120 +1,209 @@
-"""The article's whole experiment against the loopback fake: 3 text→image × 4 image→text models × 10
-prompts = 120 games of 10 turns, measured with ImageBind (text and image embeddings), with injected
-latencies (drawing 30 ms, caption 15 ms, embedding 3 ms).
+"""Tournaments against the loopback fake (in its own process), with injected latencies (drawing 30 ms,
+caption 15 ms, embedding 3 ms; ``--scale 10`` for calls as slow as small hosted models).
 
-    python -m benchmarks.tournament [--skip-serial]     (from the repository root: it uses tests/fakes)
+    python -m benchmarks.tournament [--runs 3] [--processes N] [--scale S] [--parts floor,tournament,growth,resume]
 
-Prints, at concurrency 1 and 16: wall time, the physical bound max(longest game's chain of calls, total
-call time / concurrency), and their ratio (aim: ≤ 1.15 at 16); and the client's own CPU time, because the
-official clients spend a few milliseconds of Python per call, which one process cannot run in parallel.
-Then kills a tournament with SIGKILL at about half way, resumes it, and compares the calls the resume made
-with the calls that were missing.
+(from the repository root: it uses tests/fakes). Every figure is measured ``--runs`` times and printed as
+min / median / max, each run in a fresh process:
+
+floor       the official clients alone, nothing of ours: a turn's calls (a drawing and its download, a
+            caption, two embeddings) at concurrency 16. Client CPU per model call: what the libraries cost.
+tournament  the article's experiment, 3 text→image × 4 image→text models × 10 prompts = 120 games of 10
+            turns, measured with ImageBind, at concurrency 16 (and 1 with --serial): wall time against the
+            physical bound max(longest game's chain of calls, total call time / concurrency), and the client's
+            CPU per model call (this process and its game processes together).
+growth      100, 1,000 and 10,000 games (20 pairs × 5, 50 and 500 prompts) of 2 turns each (10,000 games of 10
+            turns would take most of an hour here): CPU per call and peak memory should not grow with the run.
+resume      a tournament killed with SIGKILL at about half way and resumed: the calls the resume made
+            against the calls that were missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from engine import Catalog, RunStore, load_prompts, load_run
+from engine import Catalog, Prompt, RunStore, load_prompts, load_run
 from engine.tournament import Tournament, TournamentPlan, start_tournament
 
 BASE_LATENCY = {"t2i": 0.03, "i2t": 0.015, "embed": 0.003}
-LATENCY = dict(BASE_LATENCY)
 T2I = ("stable-diffusion", "vqgan-clip", "flux-schnell")
 I2T = ("blip", "clip-prefix", "minigpt-4", "mplug-owl")
+GROWTH_T2I = ("stable-diffusion", "vqgan-clip", "flux-schnell", "sdxl")
+GROWTH_I2T = ("blip", "blip-2", "clip-prefix", "minigpt-4", "mplug-owl")
 EMBEDDER = "imagebind"
-TURNS = 10
+FAKE_CATALOG = Path(__file__).resolve().parent.parent / "tests" / "fakes" / "models.toml"
 
 
-def plan() -> TournamentPlan:
-    return TournamentPlan(T2I, I2T, EMBEDDER, tuple(load_prompts()), TURNS)
+def article_plan(turns: int = 10) -> TournamentPlan:
+    return TournamentPlan(T2I, I2T, EMBEDDER, tuple(load_prompts()), turns)
 
 
-def physical_bound(chosen: TournamentPlan, concurrency: int) -> float:
+def growth_plan(games: int, turns: int) -> TournamentPlan:
+    pairs = len(GROWTH_T2I) * len(GROWTH_I2T)
+    prompts = tuple(
+        Prompt(f"p{index}", "easy", f"A red apple number {index} on a wooden table.") for index in range(games // pairs)
+    )
+    return TournamentPlan(GROWTH_T2I, GROWTH_I2T, EMBEDDER, prompts, turns)
+
+
+def physical_bound(plan: TournamentPlan, concurrency: int, latency: dict[str, float]) -> float:
     """Every turn: a drawing, a caption, the caption's and the image's embeddings; one embedding per prompt."""
-    per_turn = LATENCY["t2i"] + LATENCY["i2t"] + 2 * LATENCY["embed"]
-    longest_game = LATENCY["embed"] + TURNS * per_turn
-    total = len(chosen.games) * TURNS * per_turn + len(chosen.prompts) * LATENCY["embed"]
+    per_turn = latency["t2i"] + latency["i2t"] + 2 * latency["embed"]
+    longest_game = latency["embed"] + plan.turns * per_turn
+    total = len(plan.games) * plan.turns * per_turn + len(plan.prompts) * latency["embed"]
     return max(longest_game, total / concurrency)
 
 
 class FakeProcess:
-    """The loopback fake in its own process, so its work does not share this process's GIL."""
+    """The loopback fake in its own process, so its work does not share the client's GIL."""
+
+    def __init__(self, latency: dict[str, float]):
+        self.latency = latency
 
     def __enter__(self) -> FakeProcess:
-        latency = ",".join(f"{kind}={seconds}" for kind, seconds in LATENCY.items())
+        latency = ",".join(f"{kind}={seconds}" for kind, seconds in self.latency.items())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.fakes.server", "--cheap", "--latency", latency],
             stdout=subprocess.PIPE,
             text=True,
         )
+        assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.process.kill()
         self.process.wait()
 
     def answered(self) -> dict[str, int]:
-        return httpx.get(f"{self.url}/_fake/answered").json()
+        return dict(httpx.get(f"{self.url}/_fake/answered").json())
+
+    def calls(self) -> int:
+        return sum(self.answered().values())
 
 
-def timed_run(concurrency: int) -> tuple[float, float]:
-    """Wall seconds, and this process's CPU seconds (all threads), for the whole plan."""
-    chosen = plan()
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def _measure(work: Callable[[], None]) -> dict[str, float]:
+    """Wall and CPU seconds of ``work`` (this process and its children), and the peak memory, in MB, of this
+    process and of its largest child."""
+    mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    work()
+    wall = time.perf_counter() - started
+    mine_after, children_after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "wall": wall,
+        "cpu": _cpu(mine_after) - _cpu(mine) + _cpu(children_after) - _cpu(children),
+        "peak_mb": mine_after.ru_maxrss / 1024,
+        "child_peak_mb": children_after.ru_maxrss / 1024,
+    }
+
+
+def _one_tournament(spec: dict[str, Any]) -> dict[str, float]:
+    """Play one plan (in this fresh process) and measure it."""
+    plan = TournamentPlan.from_json(spec["plan"])
     with tempfile.TemporaryDirectory() as folder:
-        store = start_tournament(chosen, Path(folder) / "run")
-        runner = Tournament(chosen, Catalog.load(), store, concurrency=concurrency, limits={"replicate": concurrency})
-        started, cpu_started = time.perf_counter(), time.process_time()
-        result = runner.run(lambda event: None)
-        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        assert result.finished == len(chosen.games), result.failed
-    return wall, cpu
+        store = start_tournament(plan, Path(folder) / "run")
+        concurrency = spec["concurrency"]
+        runner = Tournament(
+            plan,
+            Catalog.load(),
+            store,
+            concurrency=concurrency,
+            limits={"replicate": concurrency},
+            processes=spec["processes"],
+        )
+        outcome: dict[str, Any] = {}
+
+        def play() -> None:
+            outcome["result"] = runner.run(lambda event: None)
+
+        measured = _measure(play)
+        assert outcome["result"].finished == len(plan.games), outcome["result"].failed[:3]
+    return measured
 
 
-def kill_and_resume(fake: FakeProcess) -> None:
-    chosen = plan()
-    planned = len(chosen.games) * TURNS
+def _one_floor(spec: dict[str, Any]) -> dict[str, float]:
+    """The official clients alone: ``turns`` turns' worth of calls at ``concurrency``, nothing of ours."""
+    catalog = Catalog.load()
+    painter, reader, embedder = (catalog.create(model_id, kind) for model_id, kind in spec["models"])
+    runners = [model.runner for model in (painter, reader, embedder)]
+
+    def turn(index: int) -> None:
+        image = runners[0].fetch(runners[0].run({"prompt": f"an apple number {index}", "seed": index})[0])
+        runners[1].run({"image": image.data_url, "task": "image_captioning"})
+        runners[2].run({"text_input": f"a caption {index}", "modality": "text"})
+        runners[2].run({"input": image.data_url, "modality": "vision"})
+
+    def play() -> None:
+        with ThreadPoolExecutor(spec["concurrency"]) as pool:
+            list(pool.map(turn, range(spec["turns"])))
+
+    return _measure(play)
+
+
+def _in_fresh_process(kind: str, spec: dict[str, Any], fake: FakeProcess) -> dict[str, float]:
+    """Run one measurement in a new process (so peak memory is its own) and count the calls it made."""
+    before = fake.calls()
+    output = subprocess.run(
+        [sys.executable, "-m", "benchmarks.tournament", "--measure", kind, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {**json.loads(output.splitlines()[-1]), "calls": fake.calls() - before}
+
+
+def _spread(values: list[float], form: str) -> str:
+    return f"{form.format(min(values))} / {form.format(statistics.median(values))} / {form.format(max(values))}"
+
+
+def _report(label: str, runs: list[dict[str, float]], bound: float | None = None) -> None:
+    per_call = [run["cpu"] / run["calls"] * 1000 for run in runs]
+    line = f"{label:<28} client CPU per call {_spread(per_call, '{:.2f}')} ms"
+    line += f"   wall {_spread([run['wall'] for run in runs], '{:.2f}')} s"
+    if bound is not None:
+        line += f"   bound {bound:.2f} s   ratio {_spread([run['wall'] / bound for run in runs], '{:.2f}')}"
+    peaks = [max(run["peak_mb"], run["child_peak_mb"]) for run in runs]
+    line += f"   peak memory {_spread(peaks, '{:.0f}')} MB   ({int(statistics.median(r['calls'] for r in runs))} calls)"
+    print(line, flush=True)
+
+
+def kill_and_resume(fake: FakeProcess, processes: int) -> None:
+    plan = article_plan()
+    planned = len(plan.games) * plan.turns
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "run"
-        command = [
-            sys.executable,
-            "-m",
-            "tui.cli.main",
-            "tournament",
-            "--t2i",
-            ",".join(T2I),
-            "--i2t",
-            ",".join(I2T),
-            "--embedder",
-            EMBEDDER,
-            "--turns",
-            str(TURNS),
-            "--concurrency",
-            "16",
-            "--limit",
-            "replicate=16",
-            "--out",
-            str(folder),
-            "--yes",
-        ]
-        process = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "tui.cli.main", "tournament", "--t2i", ",".join(T2I), "--i2t", ",".join(I2T)]
+        command += ["--embedder", EMBEDDER, "--concurrency", "16", "--limit", "replicate=16", "--out", str(folder)]
+        command += ["--processes", str(processes), "--yes"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while sum(len(p.read_text().splitlines()) for p in folder.glob("conversations/*/journal.jsonl")) < planned / 2:
             time.sleep(0.005)
-        process.send_signal(signal.SIGKILL)
+        process.send_signal(signal.SIGKILL)  # its game processes, if any, stop when they see it gone
         process.wait()
         done = sum(len(c.turns) for c in load_run(folder).conversations)
         before = fake.answered()
-        runner = Tournament(chosen, Catalog.load(), RunStore.reopen(folder), concurrency=16, limits={"replicate": 16})
+        runner = Tournament(plan, Catalog.load(), RunStore.reopen(folder), concurrency=16, limits={"replicate": 16})
         runner.run(lambda event: None)
         after = fake.answered()
         finished = sum(len(c.turns) for c in load_run(folder).conversations)
@@ -122,41 +211,52 @@ def kill_and_resume(fake: FakeProcess) -> None:
     print(f"kill -9 at {done}/{planned} turns journaled; the resume finished {finished}/{planned}")
     for kind, name in (("t2i", "drawings"), ("i2t", "captions")):
         made = after.get(kind, 0) - before.get(kind, 0)
-        print(
-            f"{name} the resume asked for              {made:5d}   missing turns {missing:5d}   "
-            f"ratio {made / missing:.3f}"
-        )
-    print(f"answers taken from the result cache        {runner.cache.hits}")
+        print(f"{name} the resume asked for {made:5d}   missing turns {missing:5d}   ratio {made / missing:.3f}")
+    print(f"answers taken from the result cache {runner.cache.hits}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--skip-serial", action="store_true", help="skip the slow concurrency-1 run (over a minute)")
-    parser.add_argument(
-        "--scale",
-        type=float,
-        default=1.0,
-        help="multiply the latencies (10 gives calls as slow as small hosted models)",
-    )
-    parser.add_argument("--skip-resume", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="measure each figure this many times (default 3)")
+    parser.add_argument("--processes", type=int, default=1, help="game processes of each tournament (default 1)")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the latencies (10: small hosted models)")
+    parser.add_argument("--parts", default="floor,tournament,growth,resume", help="which measurements to make")
+    parser.add_argument("--serial", action="store_true", help="also the concurrency-1 tournament (over a minute)")
+    parser.add_argument("--growth-turns", type=int, default=2)
+    parser.add_argument("--measure", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    LATENCY.update({kind: seconds * args.scale for kind, seconds in BASE_LATENCY.items()})
-    with FakeProcess() as fake:
-        os.environ.update({"REPLICATE_API_TOKEN": "r8_benchmark", "REPLICATE_BASE_URL": fake.url})
-        chosen = plan()
-        print(f"{len(chosen.games)} games × {TURNS} turns; latencies {LATENCY}")
-        for concurrency in (16,) if args.skip_serial else (1, 16):
-            before = sum(fake.answered().values())
-            wall, cpu = timed_run(concurrency)
-            calls = sum(fake.answered().values()) - before
-            bound = physical_bound(chosen, concurrency)
-            print(
-                f"concurrency {concurrency:>2}: {calls} calls, wall {wall:6.2f} s, bound {bound:6.2f} s, "
-                f"ratio {wall / bound:.2f}; client CPU {cpu:5.2f} s ({cpu / calls * 1000:.1f} ms a call), "
-                f"wall / max(bound, CPU) {wall / max(bound, cpu):.2f}"
-            )
-        if not args.skip_resume:
-            kill_and_resume(fake)
+    if args.measure:  # a child of this benchmark: one measurement, printed as JSON
+        kind, spec = args.measure
+        print(json.dumps((_one_tournament if kind == "tournament" else _one_floor)(json.loads(spec))))
+        return
+
+    latency = {kind: seconds * args.scale for kind, seconds in BASE_LATENCY.items()}
+    parts = set(args.parts.split(","))
+    with tempfile.TemporaryDirectory() as config, FakeProcess(latency) as fake:
+        # The fake answers as fast as asked: lift the request rate the catalog keeps to for real accounts.
+        shutil.copy(FAKE_CATALOG, Path(config) / "models.toml")
+        os.environ.update(
+            {"AITELEPHONE_CONFIG_DIR": config, "REPLICATE_API_TOKEN": "r8_benchmark", "REPLICATE_BASE_URL": fake.url}
+        )
+        print(f"latencies {latency}; {args.processes} game process(es); min / median / max of {args.runs} runs")
+        if "floor" in parts:
+            spec = {"models": [["stable-diffusion", "t2i"], ["blip", "i2t"], [EMBEDDER, "embed"]], "turns": 1200}
+            runs = [_in_fresh_process("floor", {**spec, "concurrency": 16}, fake) for _ in range(args.runs)]
+            _report("official clients alone, c=16", runs)
+        if "tournament" in parts:
+            plan = article_plan()
+            for concurrency in (1, 16) if args.serial else (16,):
+                spec = {"plan": plan.to_json(), "concurrency": concurrency, "processes": args.processes}
+                runs = [_in_fresh_process("tournament", spec, fake) for _ in range(args.runs)]
+                _report(f"120 games × 10 turns, c={concurrency}", runs, physical_bound(plan, concurrency, latency))
+        if "growth" in parts:
+            for games in (100, 1_000, 10_000):
+                plan = growth_plan(games, args.growth_turns)
+                spec = {"plan": plan.to_json(), "concurrency": 16, "processes": args.processes}
+                runs = [_in_fresh_process("tournament", spec, fake) for _ in range(args.runs)]
+                _report(f"{len(plan.games):,} games × {plan.turns} turns, c=16", runs)
+        if "resume" in parts:
+            kill_and_resume(fake, args.processes)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.analysis import CONVERGENCE_LEGEND, Analysis, LeaderboardRow, PairSummary, convergence_step
 from engine.attractors import ATTRACTOR_THRESHOLD, Arrival, Attractor, AttractorReport, find_attractors, run_embedder
+from engine.budget import Budget, OverBudget, game_cost, parse_budget
 from engine.catalog import DEFAULT_MODELS, Catalog, shipped_catalog_path, user_catalog_path
 from engine.errors import (
     InvalidInput,
@@ -21,6 +22,7 @@ from engine.errors import (
     UnknownModel,
 )
 from engine.events import (
+    BudgetReached,
     CallStarted,
     CaptionReady,
     ConversationFinished,
@@ -44,6 +46,7 @@ from engine.game import (
     play_with_callback,
     validate_turns,
 )
+from engine.metered import metered_line
 from engine.prompts import (
     LEVELS,
     Prompt,
@@ -99,6 +102,7 @@ if TYPE_CHECKING:
     from engine.export.charts import write_charts
     from engine.export.fiftyone import export_fiftyone
     from engine.export.filmstrip import write_filmstrips
+    from engine.export.pictures import write_pictures
 
 # Exports pull in matplotlib; they load on first use so that starting a game stays quick.
 _LAZY = {
@@ -106,6 +110,7 @@ _LAZY = {
     "write_charts": "engine.export.charts",
     "export_fiftyone": "engine.export.fiftyone",
     "write_filmstrips": "engine.export.filmstrip",
+    "write_pictures": "engine.export.pictures",
 }
 
 __all__ = [
@@ -126,6 +131,8 @@ __all__ = [
     "Attractor",
     "AttractorReport",
     "Availability",
+    "Budget",
+    "BudgetReached",
     "CallStarted",
     "CaptionReady",
     "Catalog",
@@ -148,6 +155,7 @@ __all__ = [
     "ModelEntry",
     "ModelRefused",
     "ModelUnavailable",
+    "OverBudget",
     "PairSummary",
     "PlanSummary",
     "Prompt",
@@ -176,11 +184,14 @@ __all__ = [
     "find_attractors",
     "find_prompt",
     "find_runs",
+    "game_cost",
     "is_run",
     "load_conversations",
     "load_prompts",
     "load_run",
     "locate_runs",
+    "metered_line",
+    "parse_budget",
     "parse_turns",
     "play_with_callback",
     "price_phrase",
@@ -200,6 +211,7 @@ __all__ = [
     "write_animations",
     "write_charts",
     "write_filmstrips",
+    "write_pictures",
 ]
 
 

@@ -16,14 +16,13 @@ normalised mean of its members' end states) and an exemplar, the member closest 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
-from engine.cache import CachedEmbedder, Gate, ResultCache
+from engine.cache import CachedEmbedder, ResultCache
 from engine.catalog import Catalog
 from engine.errors import InvalidInput
 from engine.metrics import clean_caption
@@ -102,7 +101,7 @@ def run_embedder(catalog: Catalog, run: Run, model_id: str | None = None) -> Emb
         model_id = used[0]
     model = catalog.embedder(model_id)
     # One call at a time: the analysis embeds games one after another.
-    return CachedEmbedder(model, catalog.get(model_id).ref, Gate(1), ResultCache(run.cache_folder))
+    return CachedEmbedder(model, catalog.get(model_id).ref, threading.Semaphore(1), ResultCache(run.cache_folder))
 
 
 class _Game:
@@ -153,6 +152,10 @@ def find_attractors(run: Run, embedder: Embedder, threshold: float = ATTRACTOR_T
     ends = np.stack([game.states[-1] for game in games])
     distances = np.clip(1.0 - ends @ ends.T, 0.0, 2.0)
     np.fill_diagonal(distances, 0.0)
+    # scipy's clustering takes most of a second to import: only `analyze` and the attractor screen pay for it.
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
     tree = linkage(squareform((distances + distances.T) / 2, checks=False), method=METHOD)
     labels = fcluster(tree, t=threshold, criterion="distance")
 

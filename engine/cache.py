@@ -1,24 +1,58 @@
-"""A run's result cache: every model answer stored by (model ref, exact input), so a resumed or repeated
-run never pays twice for the same call. Files under RUN/cache/, written atomically."""
+"""A run's result cache: every model answer kept by (model ref, exact input), so a resumed or repeated
+run never pays twice for the same call.
+
+One SQLite database per run (write-ahead log: many small writes from many threads, and processes, cost a
+page append each; a commit survives a killed process), and the drawings' bytes as files named by their
+hash, written once: the store links a conversation's turn image to the same file.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import re
+import secrets
+import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from engine.protocols import Embedder, GeneratedImage, ImageToText, TextToImage
+from engine.budget import Budget
+from engine.errors import StorageError
+from engine.imagefiles import read_image
+from engine.protocols import MIME_TYPES, Embedder, GeneratedImage, ImageToText, TextToImage
 from engine.store import write_atomically
 from engine.untrusted import inside
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+M = TypeVar("M", bound=TextToImage | ImageToText | Embedder)
+S = TypeVar("S", bound=TextToImage | ImageToText)
+
+# What a call that must be made waits under: its provider's limit on calls in flight (a semaphore, shared
+# between processes when games run in several).
+Gate = AbstractContextManager[Any]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS drawings (
+    key TEXT PRIMARY KEY, digest TEXT NOT NULL, suffix TEXT NOT NULL, price REAL NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS captions (key TEXT PRIMARY KEY, caption TEXT NOT NULL, price REAL NOT NULL DEFAULT 0)
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, price REAL NOT NULL DEFAULT 0)
+    WITHOUT ROWID;
+"""
+
+
+DATABASE = "answers.sqlite"
+_TABLES = ("drawings", "captions", "vectors")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 def _key(*parts: str) -> str:
@@ -30,161 +64,277 @@ def _canonical(inputs: dict[str, Any]) -> str:
     return json.dumps(inputs, sort_keys=True, ensure_ascii=False)
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 class ResultCache:
-    """Answers on disk by (model ref, exact input); ``hits`` counts the calls they saved.
+    """Answers by key in ``folder``/answers.sqlite, drawings in ``folder``/images/; ``hits`` counts the calls
+    they saved. Safe to share between threads, and between processes playing the same run.
 
-    A run's cache may come from anyone: every file goes through ``inside`` (an entry that leads out of the
-    cache is refused), and one that does not hold the right kind of answer is a miss (the call is made
-    again and the entry replaced)."""
+    A run's cache may come from anyone: a database that is not one of ours is set aside and a new one begun,
+    a drawing's file must lie inside the cache and hold the bytes its hash names, and an answer of the wrong
+    kind is a miss (the call is made again and the entry replaced)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.hits = 0
+        self._lock = threading.Lock()
+        self._opening = threading.RLock()  # taking in a legacy cache writes through _put
+        self._db: sqlite3.Connection | None = None
 
-    def _path(self, kind: str, name: str) -> Path:
-        return inside(self.folder, f"{kind}/{name}", str(self.folder))
+    def _database(self) -> sqlite3.Connection:
+        """The database, opened (or begun) on first use: a game that stops before its first call writes
+        nothing here. StorageError when it cannot be written (a full disk, say)."""
+        with self._opening:
+            if self._db is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                path = inside(self.folder, DATABASE, str(self.folder))
+                try:
+                    self._db = _open(path)
+                except sqlite3.DatabaseError as error:  # not a database of ours: keep it aside, begin anew
+                    aside = path.with_name(f"{DATABASE}.unreadable-{secrets.token_hex(4)}")
+                    log.warning("%s: not a result cache (%s); kept as %s, a new one begun", path, error, aside)
+                    path.rename(aside)
+                    self._db = _open(path)
+                self._take_in_legacy_files()
+            return self._db
 
-    def _hit(self, kind: str, key: str) -> None:
-        self.hits += 1
-        log.debug("result cache hit: %s %s", kind, key)
+    def _take_in_legacy_files(self) -> None:
+        """Move a cache written by an earlier version (a file per answer under t2i/, i2t/, embed/) into the
+        database, so that resuming an old run does not pay again either."""
+        for found in sorted(self.folder.glob("t2i/*.*")):
+            try:
+                path = inside(self.folder, f"t2i/{found.name}", str(self.folder))
+                image = GeneratedImage(path.read_bytes(), path.suffix.lower())
+                blob = self._image_file(image.digest, image.suffix)
+            except (StorageError, OSError) as error:
+                log.warning("%s: not a cached drawing (%s); left alone", found, error)
+                continue
+            if not blob.exists():
+                write_atomically(blob, image.data)
+            self._put("INSERT OR IGNORE INTO drawings VALUES (?, ?, ?, 0)", path.stem, image.digest, image.suffix)
+            path.unlink()
+        for kind, table, field in (("i2t", "captions", "caption"), ("embed", "vectors", "vector")):
+            for found in sorted(self.folder.glob(f"{kind}/*.json")):
+                try:
+                    path = inside(self.folder, f"{kind}/{found.name}", str(self.folder))
+                    value = json.loads(path.read_text(encoding="utf-8"))[field]
+                    value = _vector_bytes(value) if table == "vectors" else value
+                    if not isinstance(value, str | bytes):
+                        raise TypeError(f"a {type(value).__name__}")
+                except (StorageError, OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+                    log.warning("%s: not a cached answer (%s); left alone", found, error)
+                    continue
+                self._put(f"INSERT OR IGNORE INTO {table} VALUES (?, ?, 0)", path.stem, value)
+                path.unlink()
 
-    def _read_json(self, kind: str, key: str, field: str) -> Any:
-        path = self._path(kind, f"{key}.json")
-        if not path.is_file():
-            return None
+    def spent(self) -> float:
+        """USD paid for the answers kept here: what the run has spent on models."""
+        if self._db is None and not (self.folder / DATABASE).exists():
+            return 0.0  # nothing kept yet (and nothing written to find that out)
+        row = self._get(
+            "SELECT (SELECT TOTAL(MAX(price, 0)) FROM drawings) + (SELECT TOTAL(MAX(price, 0)) FROM captions)"
+            " + (SELECT TOTAL(MAX(price, 0)) FROM vectors)"
+        )
+        return float(row[0]) if row is not None and isinstance(row[0], float) else 0.0
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def _get(self, sql: str, *values: object) -> Any:
+        database = self._database()
         try:
-            return json.loads(path.read_text(encoding="utf-8"))[field]
-        except (ValueError, UnicodeDecodeError, TypeError, KeyError, IndexError, RecursionError):
-            log.warning("%s: not a cached answer; asking the model again", path)
+            with self._lock:
+                return database.execute(sql, values).fetchone()
+        except sqlite3.DatabaseError as error:  # a damaged database: answer from the model, not from it
+            log.warning("%s: the result cache cannot be read (%s)", self.folder, error)
             return None
 
-    def _write_json(self, kind: str, key: str, value: Any) -> None:
-        write_atomically(self._path(kind, f"{key}.json"), json.dumps(value).encode("utf-8"))
+    def _hit(self, key: str) -> None:
+        """A kept answer saved a call."""
+        with self._lock:
+            self.hits += 1
+        log.debug("result cache hit: %s", key)
 
-    def image(self, ref: str, text: str, inputs: dict[str, Any], make: Callable[[], GeneratedImage]) -> GeneratedImage:
+    def _put(self, sql: str, *values: object) -> None:
+        database = self._database()
+        try:
+            with self._lock:
+                database.execute(sql, values)
+        except sqlite3.DatabaseError as error:  # the answer is used all the same; only keeping it failed
+            log.warning("%s: an answer could not be kept (%s)", self.folder, error)
+
+    def _image_file(self, digest: object, suffix: object) -> Path:
+        """Where the drawing with this hash lies; StorageError for a name that is not a hash and a suffix."""
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest) or suffix not in MIME_TYPES:
+            raise StorageError(f"{self.folder}: {digest!r}{suffix!r} does not name a drawing; refused")
+        return inside(self.folder, f"images/{digest[:2]}/{digest}{suffix}", str(self.folder))
+
+    def _drawing(self, digest: object, suffix: object) -> GeneratedImage | None:
+        """The kept drawing with this hash, or None when it is gone or is not what its name says."""
+        try:
+            image = read_image(self._image_file(digest, suffix))
+        except (StorageError, OSError) as error:
+            log.warning("a cached drawing cannot be used (%s); drawing again", error)
+            return None
+        return image if image.digest == digest else None
+
+    def image(
+        self, ref: str, text: str, inputs: dict[str, Any], make: Callable[[], GeneratedImage], price: float = 0.0
+    ) -> GeneratedImage:
         key = _key(ref, text, _canonical(inputs))
-        folder = inside(self.folder, "t2i", str(self.folder))
-        for found in folder.glob(f"{key}.*") if folder.is_dir() else []:
-            path = self._path("t2i", found.name)
-            if path.is_file():
-                self._hit("t2i", key)
-                return GeneratedImage(path.read_bytes(), path.suffix)
+        row = self._get("SELECT digest, suffix FROM drawings WHERE key = ?", key)
+        kept = self._drawing(*row) if row is not None else None
+        if kept is not None:
+            self._hit(key)
+            return kept
         image = make()
-        write_atomically(self._path("t2i", f"{key}{image.suffix}"), image.data)
-        return image
+        path = self._image_file(image.digest, image.suffix)
+        if not path.exists():  # another model or seed may have drawn the very same bytes
+            write_atomically(path, image.data)
+        self._put("INSERT OR REPLACE INTO drawings VALUES (?, ?, ?, ?)", key, image.digest, image.suffix, price)
+        return image.stored_at(path)
 
-    def caption(self, ref: str, image: Path, inputs: dict[str, Any], make: Callable[[], str]) -> str:
-        key = _key(ref, _file_digest(image), _canonical(inputs))
-        cached = self._read_json("i2t", key, "caption")
-        if isinstance(cached, str):
-            self._hit("i2t", key)
-            return cached
+    def caption(
+        self, ref: str, image: Path, inputs: dict[str, Any], make: Callable[[], str], price: float = 0.0
+    ) -> str:
+        key = _key(ref, read_image(image).digest, _canonical(inputs))
+        row = self._get("SELECT caption FROM captions WHERE key = ?", key)
+        if row is not None and isinstance(row[0], str):
+            self._hit(key)
+            return row[0]
         caption = make()
-        self._write_json("i2t", key, {"caption": caption})
+        self._put("INSERT OR REPLACE INTO captions VALUES (?, ?, ?)", key, caption, price)
         return caption
 
-    def vector(self, ref: str, what: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+    def vector(self, ref: str, what: str, make: Callable[[], np.ndarray], price: float = 0.0) -> np.ndarray:
         key = _key(ref, what)
-        cached = _finite_vector(self._read_json("embed", key, "vector"))
-        if cached is not None:
-            self._hit("embed", key)
-            return cached
+        row = self._get("SELECT vector FROM vectors WHERE key = ?", key)
+        kept = _vector(row[0]) if row is not None else None
+        if kept is not None:
+            self._hit(key)
+            return kept
         vector = make()
-        self._write_json("embed", key, {"vector": [float(x) for x in vector]})
+        self._put("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, _vector_bytes(vector), price)
         return vector
 
 
-def _finite_vector(value: Any) -> np.ndarray | None:
-    """``value`` as a vector of finite numbers, or None."""
-    if not isinstance(value, list) or not value:
+def _vector(value: object) -> np.ndarray | None:
+    """A kept vector (float32 bytes) when ``value`` is one of finite numbers, else None."""
+    if not isinstance(value, bytes) or not value or len(value) % 4:
         return None
+    vector = np.frombuffer(value, dtype="<f4")
+    return vector if bool(np.isfinite(vector).all()) else None
+
+
+def _vector_bytes(vector: Any) -> bytes:
+    """A vector as it is kept: float32 bytes; ValueError for anything but a flat list of finite numbers."""
+    array = np.asarray(vector, dtype="<f4")
+    if array.ndim != 1 or not array.size or not bool(np.isfinite(array).all()):
+        raise ValueError("not a vector of finite numbers")
+    return array.tobytes()
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The cache database at ``path``, made or checked: WAL, and exactly our three tables (a database that
+    holds anything else, triggers or views say, is not one of ours: DatabaseError). StorageError when it
+    cannot be written at all."""
     try:
-        vector = np.asarray(value, dtype=np.float32)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return vector if vector.ndim == 1 and bool(np.isfinite(vector).all()) else None
+        return _connect(path)
+    except sqlite3.OperationalError as error:  # a full disk, a folder one may not write
+        raise StorageError(f"{path}: the result cache cannot be written ({error})") from error
 
 
-class Gate:
-    """At most ``limit`` calls to one provider at once; ``active`` counts the calls inside it now (the calls
-    truly in flight: a call waiting for a place is not one)."""
-
-    def __init__(self, limit: int):
-        self._places = threading.Semaphore(limit)
-        self._lock = threading.Lock()
-        self.active = 0
-
-    def __enter__(self) -> Gate:
-        self._places.acquire()
-        with self._lock:
-            self.active += 1
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        with self._lock:
-            self.active -= 1
-        self._places.release()
+def _connect(path: Path) -> sqlite3.Connection:
+    database = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        database.execute("PRAGMA trusted_schema = OFF")  # a stranger's schema runs no functions of its own
+        database.execute("PRAGMA busy_timeout = 10000")  # other processes of the same run write too
+        database.execute("PRAGMA journal_mode = WAL")
+        # NORMAL: a commit is in the log before the call returns, so kill -9 loses nothing; only a power cut
+        # can lose the last answers, and the journal (fsynced) still has every finished turn.
+        database.execute("PRAGMA synchronous = NORMAL")
+        database.executescript(_SCHEMA)
+        found = {(kind, name) for kind, name in database.execute("SELECT type, name FROM sqlite_master")}
+        if found != {("table", name) for name in _TABLES}:
+            raise sqlite3.DatabaseError(f"it holds {sorted(found)}")
+    except BaseException:
+        database.close()
+        raise
+    return database
 
 
-class CachedTextToImage(TextToImage):
-    """A text→image model behind the result cache; a call that must be made waits for a place under ``gate``."""
+class _Cached(Generic[M]):
+    """A model behind the result cache: a call that must be made is allowed by the run's budget, then waits
+    for a place under its provider's ``gate``; its answer is kept with its ``price``."""
 
-    def __init__(self, model: TextToImage, ref: str, gate: Gate, cache: ResultCache):
-        self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
+    def __init__(
+        self, model: M, ref: str, gate: Gate, cache: ResultCache, price: float = 0.0, budget: Budget | None = None
+    ):
+        self.model: M = model
+        self.model_id = model.model_id
+        self.ref, self.gate, self.cache, self.price, self.budget = ref, gate, cache, price, budget
+
+    def _paid(self, call: Callable[..., T], *args: Any, **options: Any) -> T:
+        with self.budget.paying(self.price) if self.budget is not None else nullcontext(), self.gate:
+            return call(*args, **options)
+
+
+class _CachedSeeded(_Cached[S]):
+    """The drawing and describing models: what they send, and whether they repeat, are their model's."""
+
+    def __init__(
+        self, model: S, ref: str, gate: Gate, cache: ResultCache, price: float = 0.0, budget: Budget | None = None
+    ):
+        super().__init__(model, ref, gate, cache, price, budget)
         self.reproducible = model.reproducible
 
     def inputs(self, seed: int) -> dict[str, Any]:
         return self.model.inputs(seed)
 
+
+class CachedTextToImage(_CachedSeeded[TextToImage], TextToImage):
     def generate(self, text: str, *, seed: int) -> GeneratedImage:
-        def make() -> GeneratedImage:
-            with self.gate:
-                return self.model.generate(text, seed=seed)
-
-        return self.cache.image(self.ref, text, self.inputs(seed), make)
+        make = partial(self._paid, self.model.generate, text, seed=seed)
+        return self.cache.image(self.ref, text, self.inputs(seed), make, self.price)
 
 
-class CachedImageToText(ImageToText):
-    """An image→text model behind the result cache and its provider's gate."""
-
-    def __init__(self, model: ImageToText, ref: str, gate: Gate, cache: ResultCache):
-        self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
-        self.reproducible = model.reproducible
-
-    def inputs(self, seed: int) -> dict[str, Any]:
-        return self.model.inputs(seed)
-
+class CachedImageToText(_CachedSeeded[ImageToText], ImageToText):
     def describe(self, image: Path, *, seed: int) -> str:
-        def make() -> str:
-            with self.gate:
-                return self.model.describe(image, seed=seed)
-
-        return self.cache.caption(self.ref, image, self.inputs(seed), make)
+        make = partial(self._paid, self.model.describe, image, seed=seed)
+        return self.cache.caption(self.ref, image, self.inputs(seed), make, self.price)
 
 
-class CachedEmbedder(Embedder):
-    """An embedder behind the result cache and its provider's gate; one cached vector per text or image."""
+class CachedEmbedder(_Cached[Embedder], Embedder):
+    """One cached vector per text or image."""
 
-    def __init__(self, model: Embedder, ref: str, gate: Gate, cache: ResultCache):
-        self.model, self.ref, self.cache, self.gate, self.model_id = model, ref, cache, gate, model.model_id
+    def __init__(
+        self,
+        model: Embedder,
+        ref: str,
+        gate: Gate,
+        cache: ResultCache,
+        price: float = 0.0,
+        budget: Budget | None = None,
+    ):
+        super().__init__(model, ref, gate, cache, price, budget)
         self.takes_images = model.takes_images
 
     def _text(self, text: str) -> np.ndarray:
-        with self.gate:
-            return np.asarray(self.model.embed_texts([text])[0])
+        return np.asarray(self._paid(self.model.embed_texts, [text])[0])
 
     def _image(self, image: Path) -> np.ndarray:
-        with self.gate:
-            return np.asarray(self.model.embed_images([image])[0])
+        return np.asarray(self._paid(self.model.embed_images, [image])[0])
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self.cache.vector(self.ref, f"text:{text}", partial(self._text, text)) for text in texts])
+        return np.stack(
+            [self.cache.vector(self.ref, f"text:{text}", partial(self._text, text), self.price) for text in texts]
+        )
 
     def embed_images(self, images: list[Path]) -> np.ndarray:
         return np.stack(
-            [self.cache.vector(self.ref, f"image:{_file_digest(path)}", partial(self._image, path)) for path in images]
+            [
+                self.cache.vector(self.ref, f"image:{read_image(path).digest}", partial(self._image, path), self.price)
+                for path in images
+            ]
         )

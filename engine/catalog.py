@@ -6,10 +6,13 @@ found through the ``aitelephone.providers`` entry point group.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from engine.config import read_toml, user_config_dir
 from engine.errors import ModelUnavailable, StorageError, UnknownModel
@@ -44,8 +47,16 @@ def shipped_catalog_path() -> str:
     return str(resources.files("engine").joinpath(SHIPPED_CATALOG))
 
 
-def _parse_entries(text: str, source: str) -> list[ModelEntry]:
+def _parse(text: str, source: str) -> tuple[list[ModelEntry], dict[str, dict[str, Any]]]:
+    """A catalog file's model entries, and its settings per provider (``[provider.NAME]`` tables)."""
     data = read_toml(text, source)
+    providers = data.get("provider", {})
+    if not isinstance(providers, dict) or not all(isinstance(table, dict) for table in providers.values()):
+        raise StorageError(f"{source}: [provider.NAME] tables hold a provider's settings")
+    return _parse_entries(data, source), providers
+
+
+def _parse_entries(data: dict[str, Any], source: str) -> list[ModelEntry]:
     entries = []
     for index, raw in enumerate(data.get("model", []), start=1):
         missing = sorted(_ENTRY_KEYS - raw.keys())
@@ -62,7 +73,7 @@ def _parse_entries(text: str, source: str) -> list[ModelEntry]:
 class Catalog:
     """Model entries by id, with the providers that run them."""
 
-    def __init__(self, entries: list[ModelEntry], providers: dict[str, Provider]):
+    def __init__(self, entries: list[ModelEntry], providers: Mapping[str, Provider]):
         self._entries = {entry.id: entry for entry in entries}
         self._providers = providers
 
@@ -70,10 +81,15 @@ class Catalog:
     def load(cls, user_file: Path | None = None) -> Catalog:
         """The shipped catalog, overlaid by the user file (entries with the same id are replaced)."""
         shipped = resources.files("engine").joinpath(SHIPPED_CATALOG).read_text(encoding="utf-8")
-        entries = _parse_entries(shipped, "engine/catalog.toml")
+        entries, settings = _parse(shipped, "engine/catalog.toml")
         path = user_file if user_file is not None else user_catalog_path()
         if path.is_file():
-            entries += _parse_entries(path.read_text(encoding="utf-8"), str(path))
+            more_entries, more_settings = _parse(path.read_text(encoding="utf-8"), str(path))
+            entries += more_entries
+            for provider, table in more_settings.items():
+                settings[provider] = {**settings.get(provider, {}), **table}
+        # A provider's settings (its request rate) reach its models as options they may override.
+        entries = [replace(entry, options={**settings.get(entry.provider, {}), **entry.options}) for entry in entries]
         return cls(entries, installed_providers())
 
     @property
@@ -134,7 +150,30 @@ class Catalog:
         return cast(Embedder, self.create(model_id, "embed"))
 
 
+class _InstalledProviders(Mapping[str, Provider]):
+    """The plugins of the entry point group, each imported when first asked for: the hosted clients take
+    most of a second to import, and a game of offline models never needs them."""
+
+    def __init__(self) -> None:
+        self._points = {point.name: point for point in metadata.entry_points(group=PROVIDER_GROUP)}
+        self._loaded: dict[str, Provider] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Provider:
+        point = self._points[name]
+        with self._lock:
+            if name not in self._loaded:
+                self._loaded[name] = point.load()()
+            return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._points)
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+
 @cache
-def installed_providers() -> dict[str, Provider]:
+def installed_providers() -> Mapping[str, Provider]:
     """Every provider plugin registered in the ``aitelephone.providers`` entry point group."""
-    return {point.name: point.load()() for point in metadata.entry_points(group=PROVIDER_GROUP)}
+    return _InstalledProviders()

@@ -25,3 +25,12 @@ def read_toml(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise StorageError(f"{source}: not valid TOML: {error}") from error
+
+
+def user_cache_dir() -> Path:
+    """Where aitelephone keeps what it can compute again (``$AITELEPHONE_CACHE_DIR`` or ``~/.cache/aitelephone``)."""
+    configured = os.environ.get("AITELEPHONE_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "aitelephone"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from engine.records import FAILURES, Status, Turn
 
@@ -98,6 +98,22 @@ class TurnFailed:
 
 
 @dataclass(frozen=True)
+class BudgetReached:
+    """The next call could pass the run's budget: it was not made, and the conversation stops ("capped"),
+    to be resumed with a larger budget."""
+
+    conversation_id: str
+    step: int
+    spent: float  # USD spent by the run so far
+    cap: float
+    price: float  # the call that was not made
+
+    @property
+    def summary(self) -> str:
+        return f"budget reached: ${self.spent:.2f} of ${self.cap:.2f} spent"
+
+
+@dataclass(frozen=True)
 class ConversationFinished:
     conversation_id: str
     status: Status  # never "playing"
@@ -119,5 +135,42 @@ Event = (
     | CaptionReady
     | DistancesReady
     | TurnFailed
+    | BudgetReached
     | ConversationFinished
 )
+
+
+_EVENT_TYPES: dict[str, type[Event]] = {
+    kind.__name__: kind
+    for kind in (
+        ConversationStarted,
+        TurnStarted,
+        CallStarted,
+        RetryScheduled,
+        ImageReady,
+        CaptionReady,
+        DistancesReady,
+        TurnFailed,
+        BudgetReached,
+        ConversationFinished,
+    )
+}
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """An event as plain JSON values (for events that cross from one process to another)."""
+    data: dict[str, Any] = {"event": type(event).__name__}
+    for name, value in vars(event).items():
+        data[name] = value.to_json() if isinstance(value, Turn) else str(value) if isinstance(value, Path) else value
+    return data
+
+
+def event_from_json(data: dict[str, Any]) -> Event:
+    """The event ``event_to_json`` made ``data`` from."""
+    kind = _EVENT_TYPES[data["event"]]
+    values = {name: value for name, value in data.items() if name != "event"}
+    if "turn" in values:
+        values["turn"] = Turn.from_json(values["turn"])
+    if values.get("image") is not None:
+        values["image"] = Path(values["image"])
+    return kind(**values)

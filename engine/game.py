@@ -6,6 +6,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from engine.budget import OverBudget
 from engine.errors import InvalidInput, ModelRefused, ProviderError
 from engine.events import (
+    BudgetReached,
     CallStarted,
     CaptionReady,
     ConversationFinished,
@@ -61,11 +64,13 @@ def turn_seed(seed: int, step: int) -> int:
 
 
 class EmbeddingCache:
-    """Text and image embeddings by key, shared by games (a prompt is embedded once, not once per game)."""
+    """Text and image embeddings by key, shared by games (a prompt is embedded once, not once per game).
+    It keeps the latest ``size`` vectors, so a long tournament does not grow."""
 
-    def __init__(self, embedder: Embedder):
+    def __init__(self, embedder: Embedder, size: int = 1024):
         self.embedder = embedder
-        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+        self.size = size
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def text(self, text: str) -> np.ndarray:
@@ -77,10 +82,14 @@ class EmbeddingCache:
     def _get(self, key: tuple[str, str], compute: Callable[[], np.ndarray]) -> np.ndarray:
         with self._lock:
             if key in self._vectors:
+                self._vectors.move_to_end(key)
                 return self._vectors[key]
         vector = compute()
         with self._lock:
-            return self._vectors.setdefault(key, vector)
+            vector = self._vectors.setdefault(key, vector)
+            if len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+            return vector
 
 
 @dataclass(frozen=True)
@@ -175,8 +184,17 @@ class _Game:
         self.on_retry = on_retry
         self.cid = journal.conversation.info.id
         self.retries: list[RetryScheduled] = []  # waits to yield after the call, when nobody listens live
+        self.step = 0
 
     def play(self, played: list[Turn]) -> _Turns:
+        self.step = len(played) + 1  # the turn in play, for a budget stop
+        try:
+            return (yield from self._turns(played))
+        except OverBudget as stop:  # nothing of the turn was paid for and lost: answers are in the result cache
+            yield BudgetReached(self.cid, self.step, stop.spent, stop.cap, stop.price)
+            return _Ending("capped", f"capped at turn {self.step}: {stop}")
+
+    def _turns(self, played: list[Turn]) -> _Turns:
         conversation = self.journal.conversation
         try:
             prompt_vector = yield from self._call(
@@ -197,6 +215,7 @@ class _Game:
         previous_image = conversation.image_path(played[-1]) if played else None
         text = (played[-1].caption or "") if played else self.prompt.text
         for step in range(len(played) + 1, self.turns + 1):
+            self.step = step
             if self.cancel.is_set():
                 return _Ending("cancelled", f"cancelled after turn {step - 1}")
             yield TurnStarted(self.cid, step, text)

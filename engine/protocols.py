@@ -7,7 +7,10 @@ implementations subclass their protocol and override what they have.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -32,12 +35,41 @@ class ModelEntry:
     options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
+MIME_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
+
+
 @dataclass(frozen=True)
 class GeneratedImage:
-    """Encoded image bytes as a text→image model produced them, verified to decode."""
+    """Encoded image bytes as a text→image model produced them, verified to decode. The hash and the data
+    URL are computed once, however many times the cache, captioners and embedders ask for them."""
 
     data: bytes
     suffix: str  # ".png", ".jpg", ".webp": the format the bytes are in
+    # Where these exact bytes already lie on disk (the result cache's copy): the store links the file
+    # instead of writing the bytes a second time.
+    file: Path | None = field(default=None, compare=False)
+
+    def stored_at(self, file: Path) -> GeneratedImage:
+        """The same image, known to lie at ``file``; its hash and data URL, if computed, come along."""
+        moved = GeneratedImage(self.data, self.suffix, file)
+        moved.__dict__.update({name: self.__dict__[name] for name in ("digest", "data_url") if name in self.__dict__})
+        return moved
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the bytes, hex: the image's name in the result cache."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    @cached_property
+    def data_url(self) -> str:
+        mime = MIME_TYPES.get(self.suffix.lower(), "image/png")
+        return f"data:{mime};base64,{base64.b64encode(self.data).decode('ascii')}"
 
 
 @runtime_checkable

@@ -15,7 +15,8 @@ from typing import Any, Literal, get_args
 from engine.errors import StorageError
 from engine.untrusted import plain_name
 
-Status = Literal["playing", "finished", "refused", "failed", "cancelled"]
+# "capped": stopped before a call that could have passed the run's budget; resumed with a larger one.
+Status = Literal["playing", "finished", "refused", "failed", "cancelled", "capped"]
 # A conversation with one of these statuses is over: re-playing it does nothing. A failed one (a provider
 # that kept failing) is not: playing it again retries the turn that failed.
 ENDED: tuple[Status, ...] = ("finished", "refused")

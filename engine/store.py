@@ -4,6 +4,7 @@ RUN/run.json                                   format, version, created time, mo
 RUN/conversations/ID/conversation.json         one game's settings and outcome
 RUN/conversations/ID/journal.jsonl             one JSON line per finished turn, appended and flushed
 RUN/conversations/ID/images/turn-NN.EXT        each turn's image, stored the moment it is generated
+RUN/cache/                                     tournaments: the result cache (engine/cache.py)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.errors import InvalidInput, StorageError
+from engine.imagefiles import remember_image
 from engine.journal_lines import parse_json, read_journal, repair_torn_end
 from engine.protocols import GeneratedImage
 from engine.records import ENDED, ConversationInfo, Status, Turn
@@ -53,9 +55,12 @@ def write_atomically(path: Path, data: bytes) -> None:
 
     The temporary file is made with mode 0666 less the umask, like every other file of a run (mkstemp's
     0600 would leave some images unreadable to the others who share a run)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileNotFoundError:  # the folder is new (asked only then: a mkdir per write costs a system call)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -65,6 +70,25 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def link_atomically(source: Path, path: Path) -> bool:
+    """Make ``path`` another name for the file ``source`` (no bytes written), replacing what was there.
+    False when that cannot be done (``source`` is gone, or the file system has no hard links)."""
+    try:
+        os.link(source, path)
+        return True
+    except FileExistsError:  # a turn played again after a crash: replace its image in one step
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.link(source, temporary)
+            os.replace(temporary, path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            return False
+        return True
+    except OSError:
+        return False
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -151,8 +175,8 @@ class Run:
 
     @property
     def cache_folder(self) -> Path:
-        """The run's result cache (tournaments fill it; the analysis reads and adds to it)."""
-        return self.folder / CACHE_FOLDER
+        """The run's result cache (games fill it; the analysis reads and adds to it)."""
+        return inside(self.folder, CACHE_FOLDER, str(self.folder))
 
     def export_folder(self, export_format: str) -> Path:
         """Where an export in ``export_format`` goes unless the user chooses another folder."""
@@ -170,9 +194,12 @@ class Journal:
         return inside(folder, name, str(folder))
 
     def save_image(self, step: int, image: GeneratedImage) -> Path:
-        """Store a turn's image the moment it exists (hosted URLs expire); returns its path."""
+        """Store a turn's image the moment it exists (hosted URLs expire); returns its path. An image the
+        result cache holds already is linked to, not written again."""
         path = self._file(f"{IMAGES_FOLDER}/turn-{step:02d}{image.suffix}")
-        write_atomically(path, image.data)
+        if image.file is None or not link_atomically(image.file, path):
+            write_atomically(path, image.data)
+        remember_image(path, image)
         return path
 
     def append(self, turn: Turn) -> None:
@@ -265,6 +292,7 @@ class RunStore:
     def begin(self, info: ConversationInfo) -> Journal:
         """The journal of the conversation with ``info.id``: loaded to resume when it exists, else created."""
         folder = self.conversation_folder(info.id)
+        inside(folder, IMAGES_FOLDER, str(folder)).mkdir(parents=True, exist_ok=True)
         if inside(folder, INFO_FILE, str(folder)).exists():
             journal = inside(folder, JOURNAL_FILE, str(folder))
             repair_torn_end(journal, read_journal(journal))  # what a crash left, before a line is added

@@ -4,16 +4,27 @@ per-provider limits, every finished turn journaled, resumable, with a result cac
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.budget import Budget, call_price
 from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, Gate, ResultCache
 from engine.catalog import Catalog
 from engine.errors import InvalidInput, StorageError, TelephoneError
-from engine.events import CallStarted, CaptionReady, ConversationFinished, DistancesReady, Event, ImageReady, TurnFailed
+from engine.events import (
+    CallStarted,
+    CaptionReady,
+    ConversationFinished,
+    DistancesReady,
+    Event,
+    ImageReady,
+    Role,
+    TurnFailed,
+)
 from engine.game import EmbeddingCache, TelephoneLine, validate_turns
 from engine.prompts import LEVELS, Prompt, validate_prompt_text
 from engine.protocols import Kind, Model
@@ -150,28 +161,35 @@ class TournamentPlan:
 
 class TournamentProgress:
     """Games done, stopped and failed, and model calls in flight and waiting, read from a tournament's event
-    stream and its provider gates (thread-safe), so every front end counts the same way."""
+    stream (thread-safe), so every front end counts the same way, whether the games play in threads or in
+    other processes.
 
-    def __init__(self, games: int, in_flight: Callable[[], int] = lambda: 0):
+    ``place_of`` names the provider of a model call and how many calls it takes at once: calls asked of one
+    provider beyond that number wait for a place, so they are counted as waiting, not in flight."""
+
+    def __init__(self, games: int, place_of: Callable[[Role, str], tuple[str, int]] | None = None):
         self.games = games
         self.done = 0  # games that ended: finished, failed or refused (not stopped part-way)
         self.failed = 0
         self.cancelled = 0  # games stopped part-way; a resume finishes them
-        self._asked: set[str] = set()  # conversations with a model call asked for and not yet answered
-        self._in_flight = in_flight
+        self.capped = 0  # games the budget stopped; a resume with a larger one finishes them
+        self._asked: dict[str, tuple[str, int]] = {}  # conversation → the place its unanswered call waits on
+        self._place_of = place_of
         self._lock = threading.Lock()
 
     def record(self, event: Event) -> bool:
         """Count one event; True when it ended a game (the progress bar moves)."""
         with self._lock:
             if isinstance(event, CallStarted):
-                self._asked.add(event.conversation_id)
+                place = self._place_of(event.role, event.model_id) if self._place_of else (event.model_id, 0)
+                self._asked[event.conversation_id] = place
             elif isinstance(event, ImageReady | CaptionReady | DistancesReady | TurnFailed):
-                self._asked.discard(event.conversation_id)
+                self._asked.pop(event.conversation_id, None)
             elif isinstance(event, ConversationFinished):
-                self._asked.discard(event.conversation_id)
-                if event.status == "cancelled":
-                    self.cancelled += 1
+                self._asked.pop(event.conversation_id, None)
+                if event.status in ("cancelled", "capped"):
+                    self.cancelled += event.status == "cancelled"
+                    self.capped += event.status == "capped"
                     return False
                 self.done += 1
                 self.failed += event.failed
@@ -180,18 +198,21 @@ class TournamentProgress:
 
     @property
     def calls_in_flight(self) -> int:
-        """Calls being made now (never more than the providers' limits allow)."""
-        return self._in_flight()
+        """Calls being made now: per provider, those asked up to its limit (a limit of 0: none known)."""
+        with self._lock:
+            asked = Counter(self._asked.values())
+        return sum(min(count, limit) if limit else count for (_, limit), count in asked.items())
 
     @property
     def calls_waiting(self) -> int:
         """Calls asked for that wait for a place under their provider's limit."""
         with self._lock:
-            return max(len(self._asked) - self._in_flight(), 0)
+            asked = len(self._asked)
+        return asked - self.calls_in_flight
 
     @property
     def stopped(self) -> bool:
-        return self.cancelled > 0
+        return self.cancelled + self.capped > 0
 
 
 @dataclass
@@ -199,6 +220,17 @@ class TournamentResult:
     finished: int = 0
     failed: list[str] = field(default_factory=list)  # "conversation id: detail"
     cancelled: int = 0
+    capped: int = 0  # games stopped by the budget, to resume with a larger one
+
+    def count(self, event: ConversationFinished) -> None:
+        if event.status == "finished":
+            self.finished += 1
+        elif event.status == "cancelled":
+            self.cancelled += 1
+        elif event.status == "capped":
+            self.capped += 1
+        else:
+            self.failed.append(f"{event.conversation_id}: {event.detail}")
 
 
 def start_tournament(plan: TournamentPlan, folder: Path | None = None, runs_folder: Path | None = None) -> RunStore:
@@ -215,7 +247,13 @@ def resume_plan(folder: Path) -> TournamentPlan:
 
 
 class Tournament:
-    """Plays a plan's games concurrently. Turns within a game are sequential; games are independent."""
+    """Plays a plan's games concurrently. Turns within a game are sequential; games are independent.
+
+    ``concurrency`` games are played at once, in threads, or spread over ``processes`` processes (the
+    hosted clients spend about a millisecond of Python per call: one process's GIL bounds a big tournament).
+    ``budget`` caps what the run spends in all (USD, what earlier sessions spent included): no call starts
+    that could pass it, and no game starts once one was refused. ``self.budget.spent`` says what is spent.
+    """
 
     def __init__(
         self,
@@ -226,63 +264,122 @@ class Tournament:
         concurrency: int = 8,
         limits: dict[str, int] | None = None,
         models: Callable[[str, Kind], Model] | None = None,
+        processes: int = 1,
+        budget: float | Budget | None = None,
+        gates: dict[str, Gate] | None = None,
     ):
+        if concurrency < 1 or processes < 1:
+            raise InvalidInput("a tournament needs at least one game at a time, in at least one process")
+        if processes > 1 and models is not None:
+            raise InvalidInput("games in other processes build their models from the catalog")
         self.plan, self.catalog, self.store = plan, catalog, store
-        self.concurrency = concurrency
-        limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.concurrency, self.processes = concurrency, processes
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        entry = catalog.get if models is not None else catalog.require_available
+        self.providers = {
+            (kind, model_id): entry(model_id, kind).provider
+            for kind, ids in plan.models_by_kind.items()
+            for model_id in ids
+        }
+        self.gates: dict[str, Gate] = gates or {
+            provider: threading.Semaphore(self.limits.get(provider, concurrency))
+            for provider in set(self.providers.values())
+        }
         self.cache = ResultCache(store.cache_folder)
-        build = models or catalog.create
-        self.gates: dict[str, Gate] = {}
+        if not isinstance(budget, Budget):  # a cap: what the run spent before counts against it
+            budget = Budget(budget, spent=self.cache.spent(), shared=processes > 1)
+        self.budget = budget
+        self._build = models or catalog.create
+        self._lines: tuple[dict[str, CachedTextToImage], dict[str, CachedImageToText], EmbeddingCache] | None = None
+        self.progress = TournamentProgress(len(plan.games), self.place_of)
+        if processes == 1:  # ready to play, as a single game is; game processes build their own
+            self._models()
 
-        def gated(model_id: str, kind: Kind) -> tuple[Any, str, Gate]:
-            """The model, its ref (the cache key) and the gate of its provider (calls in flight at once)."""
-            entry = catalog.get(model_id, kind)
-            gate = self.gates.setdefault(entry.provider, Gate(limits.get(entry.provider, concurrency)))
-            return build(model_id, kind), entry.ref, gate
+    def _models(self) -> tuple[dict[str, CachedTextToImage], dict[str, CachedImageToText], EmbeddingCache]:
+        """The plan's models behind the result cache and their providers' gates, built and warmed up once."""
+        if self._lines is None:
 
-        self.painters = {m: CachedTextToImage(*gated(m, "t2i"), self.cache) for m in plan.t2i}
-        self.readers = {m: CachedImageToText(*gated(m, "i2t"), self.cache) for m in plan.i2t}
-        self.embedder = CachedEmbedder(*gated(plan.embedder, "embed"), self.cache)
-        self.embeddings = EmbeddingCache(self.embedder)
-        self.progress = TournamentProgress(len(plan.games), self.calls_in_flight)
+            def gated(model_id: str, kind: Kind) -> dict[str, Any]:
+                model = self._build(model_id, kind)
+                model.warm_up()
+                return {
+                    "model": model,
+                    "ref": self.catalog.get(model_id, kind).ref,
+                    "gate": self.gates[self.providers[kind, model_id]],
+                    "cache": self.cache,
+                    "price": call_price(self.catalog, model_id),
+                    "budget": self.budget,
+                }
 
-    def calls_in_flight(self) -> int:
-        """Model calls being made now, over every provider."""
-        return sum(gate.active for gate in self.gates.values())
+            painters = {m: CachedTextToImage(**gated(m, "t2i")) for m in self.plan.t2i}
+            readers = {m: CachedImageToText(**gated(m, "i2t")) for m in self.plan.i2t}
+            embeddings = EmbeddingCache(CachedEmbedder(**gated(self.plan.embedder, "embed")))
+            self._lines = painters, readers, embeddings
+        return self._lines
+
+    def place_of(self, role: Role, model_id: str) -> tuple[str, int]:
+        """The provider a model call goes to, and how many calls that provider takes at once."""
+        provider = self.providers[role, model_id]
+        return provider, self.limits.get(provider, self.concurrency)
 
     def run(self, on_event: Callable[[Event], None], cancel: threading.Event | None = None) -> TournamentResult:
-        """Play every game not yet finished; ``on_event`` gets every game's events (from worker threads), after
-        ``progress`` has counted them."""
-        result = TournamentResult()
-        lock = threading.Lock()
+        """Play every game not yet finished; ``on_event`` gets every game's events (from worker threads, or
+        from the game processes), after ``progress`` has counted them."""
 
         def counted(event: Event) -> None:
             self.progress.record(event)
             on_event(event)
 
+        try:
+            if self.processes > 1:
+                from engine.processes import play_in_processes
+
+                return play_in_processes(self, counted, cancel)
+            games = iter(range(len(self.plan.games)))
+            lock = threading.Lock()
+
+            def take() -> int | None:
+                with lock:
+                    return next(games, None)
+
+            return self.play_here(take, counted, cancel)
+        finally:
+            self.cache.close()  # the run folder settles now, not when the collector comes (it reopens if asked)
+
+    def play_here(
+        self,
+        take: Callable[[], int | None],
+        on_event: Callable[[Event], None],
+        cancel: threading.Event | None = None,
+    ) -> TournamentResult:
+        """Play, in ``concurrency`` threads of this process, the games whose indices ``take`` hands out."""
+        painters, readers, embeddings = self._models()
+        result = TournamentResult()
+        lock = threading.Lock()
+
         def play(t2i: str, i2t: str, prompt: Prompt) -> None:
-            line = TelephoneLine(self.painters[t2i], self.readers[i2t], self.embedder, self.embeddings)
+            line = TelephoneLine(painters[t2i], readers[i2t], embeddings.embedder, embeddings)
             try:
                 for event in line.play(prompt, self.plan.turns, self.store, seed=self.plan.seed, cancel=cancel):
-                    counted(event)
+                    on_event(event)
                     if isinstance(event, ConversationFinished):
                         with lock:
-                            if event.status == "finished":
-                                result.finished += 1
-                            elif event.status == "cancelled":
-                                result.cancelled += 1
-                            else:
-                                result.failed.append(f"{event.conversation_id}: {event.detail}")
+                            result.count(event)
             except (TelephoneError, OSError) as error:  # a game that cannot go on does not stop the others
                 plan = self.plan
                 cid = conversation_id(
                     t2i=t2i, i2t=i2t, embedder=plan.embedder, prompt=prompt.text, turns=plan.turns, seed=plan.seed
                 )
+                finished = ConversationFinished(cid, "failed", str(error), 0)
                 with lock:
-                    result.failed.append(f"{cid}: {error}")
-                counted(ConversationFinished(cid, "failed", str(error), 0))
+                    result.count(finished)
+                on_event(finished)
+
+        def player() -> None:
+            while not self.budget.reached and (index := take()) is not None:
+                play(*self.plan.games[index])
 
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="game") as pool:
-            for future in [pool.submit(play, *game) for game in self.plan.games]:
+            for future in [pool.submit(player) for _ in range(self.concurrency)]:
                 future.result()
         return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,11 +16,17 @@ from engine import Catalog, EmbeddingCache, TelephoneLine, build_line, load_prom
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="aitelephone-hf-")
 os.environ["HF_HUB_OFFLINE"] = "1"
 
+FAKE_CATALOG = Path(__file__).parent / "fakes" / "models.toml"
+
 
 @pytest.fixture(autouse=True)
-def isolated_config(tmp_path, monkeypatch):
-    """Tests never read the developer's own catalog, prompt files or keys, nor reach a real service."""
-    monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(tmp_path / "config"))
+def isolated_config(tmp_path, tmp_path_factory, monkeypatch):
+    """Tests never read the developer's own catalog, prompt files or keys, nor reach a real service; their
+    catalog lifts Replicate's request rate, which the loopback fake does not need."""
+    config = tmp_path_factory.mktemp("config")  # beside tmp_path, which tests use as an empty folder
+    shutil.copy(FAKE_CATALOG, config / "models.toml")
+    monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(config))
+    monkeypatch.setenv("AITELEPHONE_CACHE_DIR", str(tmp_path / "cache"))
     for name in (
         "REPLICATE_API_TOKEN",
         "OPENAI_API_KEY",
@@ -34,7 +41,7 @@ def isolated_config(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
-    return Catalog.load()
+    return Catalog.load(FAKE_CATALOG)
 
 
 @pytest.fixture(scope="session")

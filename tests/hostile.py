@@ -3,6 +3,7 @@ folder the user chose; and a watch (a Python audit hook) on every file the code 
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 from PIL import Image, PngImagePlugin
 
 SECRET = "SECRET-6f1d0c"  # in every file outside the run: it must never be shown, copied or drawn from
@@ -130,6 +132,11 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 
 
 sys.addaudithook(_audit)  # audit hooks cannot be removed; it does nothing while no watch is active
+
+# matplotlib writes its own font cache (in the user's cache folder) the first time a process imports it. The
+# engine imports it only when it draws a chart, which may be under a watch: import it now, before any.
+matplotlib.use("Agg")
+importlib.import_module("matplotlib.pyplot")
 
 
 @contextmanager

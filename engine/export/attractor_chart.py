@@ -6,19 +6,21 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import matplotlib
+from PIL import Image
 
-matplotlib.use("Agg")  # files only, never a window
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
-from PIL import Image  # noqa: E402
-from scipy.cluster.hierarchy import dendrogram  # noqa: E402
-
-from engine.attractors import AttractorReport  # noqa: E402
+from engine.attractors import AttractorReport
 
 SHOWN = 6  # attractors drawn with their exemplar; the table in the terminal lists them all
 
 
 def write_attractor_chart(report: AttractorReport, path: Path) -> Path:
+    # matplotlib and scipy's clustering take a second to import: only the commands that draw this pay for it.
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, never a window
+    import matplotlib.pyplot as plt
+    from scipy.cluster.hierarchy import dendrogram
+
     path.parent.mkdir(parents=True, exist_ok=True)
     shown = report.attractors[:SHOWN]
     columns = max(len(shown), 1)

@@ -3,14 +3,13 @@ reading text outputs, and images as data URLs from the stored file."""
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 from engine.errors import ModelUnavailable, ProviderError
+from engine.imagefiles import read_image
 from engine.protocols import Availability, ModelEntry
 
 INSTRUCTION = "Write a detailed description of this image."
@@ -36,9 +35,9 @@ def require_key(entry: ModelEntry, key_name: str) -> str:
 
 
 def image_data_url(image: Path) -> str:
-    """The stored image file as a data URL: a replay never depends on a provider's expiring URL."""
-    mime = mimetypes.guess_type(image.name)[0] or "image/png"
-    return f"data:{mime};base64,{base64.b64encode(image.read_bytes()).decode('ascii')}"
+    """The stored image file as a data URL (made once per image): a replay never depends on a provider's
+    expiring URL."""
+    return read_image(image).data_url
 
 
 def fill_template(template: dict[str, Any], **values: Any) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The one HTTP discipline for hosted models: timeouts, bounded retries with exponential backoff and
-jitter, Retry-After honoured, typed errors; and safe downloading of generated images."""
+jitter, Retry-After honoured, typed errors, a provider's published request rate kept to; and safe
+downloading of generated images."""
 
 from __future__ import annotations
 
@@ -141,19 +142,74 @@ class ServerProbe(Generic[T]):
         return answer
 
 
+class RateLimit:
+    """At most ``per_minute`` requests in any minute, for every model of one provider in this process: a
+    token bucket holding ``burst`` requests, refilled so that a full bucket and a minute's refill together
+    stay within ``per_minute``. A request waits for its token instead of learning the limit from HTTP 429."""
+
+    def __init__(
+        self,
+        per_minute: float,
+        burst: int = 10,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.burst = min(float(burst), per_minute / 2)
+        self.per_second = (per_minute - self.burst) / 60
+        self._clock, self._sleep = clock, sleep
+        self._tokens = self.burst
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take a token, waiting for it when none is left; the seconds waited. Tokens are handed out in the
+        order they are asked for: each request reserves the next one and sleeps until it is due."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.per_second)
+            self._updated = now
+            self._tokens -= 1
+            wait = -self._tokens / self.per_second if self._tokens < 0 else 0.0
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+_rate_limits: dict[str, RateLimit] = {}
+_rate_limits_lock = threading.Lock()
+_rate_share = 1.0
+
+
+def share_rate_limits(share: float) -> None:
+    """This process plays ``share`` of a tournament's games beside others: it keeps to that share of every
+    provider's rate, so that all of them together stay under it."""
+    global _rate_share
+    _rate_share = share
+
+
+def rate_limit(provider: str, per_minute: float | None) -> RateLimit | None:
+    """The one rate limit of ``provider`` at ``per_minute`` in this process (None when the catalog gives it
+    none): every model of the provider counts against it."""
+    if not per_minute:
+        return None
+    with _rate_limits_lock:
+        key = f"{provider}:{per_minute}"
+        if key not in _rate_limits:
+            _rate_limits[key] = RateLimit(per_minute * _rate_share)
+        return _rate_limits[key]
+
+
 def verify_image(data: bytes, source: str) -> GeneratedImage:
     """Check that ``data`` is a sane image: under the byte cap, under the pixel cap, decodable."""
     if len(data) > MAX_IMAGE_BYTES:
         raise ProviderError(f"{source}: image is {len(data) / 1e6:.1f} MB, over the {MAX_IMAGE_BYTES >> 20} MB cap")
     try:
         with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
+            width, height = image.size  # from the header: a bomb is refused before it is decoded
             if width * height > MAX_IMAGE_PIXELS:
                 raise ProviderError(f"{source}: image is {width}×{height} pixels, over the {MAX_IMAGE_PIXELS} cap")
             kind = image.format
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
+            image.load()  # decoding it whole is the check: truncated or corrupt data fails here
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise ProviderError(f"{source}: not a readable image ({error})") from error
     if kind not in FORMAT_SUFFIXES:

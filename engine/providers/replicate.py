@@ -31,7 +31,7 @@ from engine.protocols import (
     Provider,
     TextToImage,
 )
-from engine.providers.clip_tokens import clip_windows
+from engine.providers.clip_tokens import clip_tokenizer, clip_windows
 from engine.providers.hosted import (
     INSTRUCTION,
     fill_template,
@@ -48,6 +48,7 @@ from engine.providers.http import (
     classify_httpx_error,
     fetch_image,
     parse_retry_after,
+    rate_limit,
 )
 from engine.providers.windows import pool_windows
 
@@ -102,6 +103,7 @@ class PredictionRunner:
         owner_name, _, version = entry.ref.partition(":")
         self.owner, _, self.name = owner_name.partition("/")
         self.version = version or None
+        self.rate = rate_limit("replicate", entry.options.get("requests_per_minute"))
 
     def run(self, model_input: dict[str, Any]) -> Any:
         what = f"{self.entry.id} on Replicate"
@@ -120,6 +122,8 @@ class PredictionRunner:
         return prediction.output
 
     def _create(self, model_input: dict[str, Any]) -> Prediction:
+        if self.rate is not None:  # the documented limit counts prediction creates, retries included
+            self.rate.acquire()
         if self.version:
             return self.client.predictions.create(version=self.version, input=model_input, wait=self.policy.prefer_wait)
         return self.client.models.predictions.create(
@@ -189,6 +193,11 @@ class ReplicateEmbedder(Embedder):
         self.entry = entry
         self.runner = runner
         self.takes_images = embeds_images(entry)
+
+    def warm_up(self) -> None:
+        """Build CLIP's tokenizer now (a third of a second) where texts are cut into windows of its tokens."""
+        if self.entry.options.get("clip_context"):
+            clip_tokenizer()
 
     def _vector(self, model_input: dict[str, Any]) -> np.ndarray:
         output = self.runner.run(model_input)

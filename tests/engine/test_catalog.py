@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Catalog, InvalidInput, UnknownModel, load_prompts
+from engine import Catalog, InvalidInput, StorageError, UnknownModel, load_prompts
 from engine.catalog import user_catalog_path
 from engine.prompts import find_prompt, prompt_for_text, user_prompts_path
 
@@ -31,7 +31,7 @@ def test_unknown_model_lists_the_valid_ids(catalog):
 
 
 def test_user_catalog_file_adds_models(tmp_path):
-    user_catalog_path().parent.mkdir(parents=True)
+    user_catalog_path().parent.mkdir(parents=True, exist_ok=True)
     user_catalog_path().write_text(
         '[[model]]\nid = "my-painter"\nkind = "t2i"\nprovider = "offline"\nref = "sketch-painter"\n'
         'name = "Mine"\n[[model]]\nid = "ghost"\nkind = "i2t"\nprovider = "nowhere"\nref = "x"\nname = "Ghost"\n'
@@ -53,7 +53,7 @@ def test_prompt_catalog_has_the_articles_levels_and_prompts():
 
 
 def test_user_prompts_extend_the_catalog():
-    user_prompts_path().parent.mkdir(parents=True)
+    user_prompts_path().parent.mkdir(parents=True, exist_ok=True)
     user_prompts_path().write_text('[[prompt]]\nid = "kite"\nlevel = "easy"\ntext = "A red kite over a beach."\n')
     prompts = load_prompts()
     assert find_prompt("kite", prompts).text == "A red kite over a beach."
@@ -64,3 +64,15 @@ def test_typed_prompts_are_validated():
     with pytest.raises(InvalidInput, match="empty"):
         prompt_for_text("   \n\t", load_prompts())
     assert prompt_for_text("  a  cat ", load_prompts()).text == "a cat"
+
+
+def test_a_providers_settings_reach_its_models_and_a_user_file_overrides_them(tmp_path):
+    shipped = Catalog.load(tmp_path / "none.toml")
+    assert shipped.get("blip").options["requests_per_minute"] == 600, "Replicate's documented rate"
+    assert "requests_per_minute" not in shipped.get("gpt-4o-mini").options
+    mine = tmp_path / "models.toml"
+    mine.write_text("[provider.replicate]\nrequests_per_minute = 120\n")
+    assert Catalog.load(mine).get("blip").options["requests_per_minute"] == 120
+    mine.write_text("[provider]\nreplicate = 5\n")
+    with pytest.raises(StorageError, match="provider"):
+        Catalog.load(mine)

@@ -51,7 +51,7 @@ def servers(monkeypatch):
         monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
         monkeypatch.setenv("OPENAI_BASE_URL", f"{openai_fake.url}/v1")
         monkeypatch.setenv("LAB_GATEWAY_KEY", SERVER_KEY)
-        user_catalog_path().parent.mkdir(parents=True)
+        user_catalog_path().parent.mkdir(parents=True, exist_ok=True)
         user_catalog_path().write_text(user_entries(lab.url), encoding="utf-8")
         yield openai_fake, lab
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import random
 import re
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, PngImagePlugin
 
+from engine.providers.offline import shapes
 from engine.providers.offline.glyphs import GLYPHS
 from engine.providers.offline.painter import SketchPainter, paint, paint_scene
 from engine.providers.offline.palette import palette_names
@@ -160,3 +163,34 @@ def test_painter_takes_seeded_liberties_and_leaves_the_scene_it_was_given_alone(
     assert any(len(things) > len(before) for things in described), "a prop the setting suggests is added"
     assert any(any(t[3] == "" for t in things if t[0] == "apple") for things in described), "a place word is ignored"
     assert any(any(t[2] != 3 for t in things if t[0] == "apple") for things in described), "the apples are miscounted"
+
+
+def test_the_shipped_shapes_are_those_the_current_code_learns():
+    """If this fails, the drawing or segmentation code changed: run `python -m engine.providers.offline.shapes`."""
+    shipped = resources.files("engine.providers.offline").joinpath("data", shapes.SHIPPED).read_bytes()
+    assert shapes.ShapeMemory.from_bytes(shipped, shapes.code_hash()) is not None, "the shipped file is stale"
+
+
+@pytest.mark.slow
+def test_learning_again_gives_the_shipped_shapes():
+    shipped = shapes.ShapeMemory.from_bytes(
+        resources.files("engine.providers.offline").joinpath("data", shapes.SHIPPED).read_bytes(), shapes.code_hash()
+    )
+    learnt = shapes.learn()
+    assert learnt.labels == shipped.labels and np.array_equal(learnt.matrix, shipped.matrix)
+    assert learnt.usual_area == shipped.usual_area
+
+
+def test_shapes_from_other_code_are_learnt_once_and_kept(monkeypatch, tmp_path):
+    learnt = []
+    small = shapes.ShapeMemory(["ball"], np.zeros((1, 102)), np.array([0.01]), np.array([1.0]))
+    monkeypatch.setattr(shapes, "learn", lambda: learnt.append(1) or small)
+    monkeypatch.setattr(shapes, "code_hash", lambda: "changed code")
+    monkeypatch.setattr(shapes, "_memory", None)
+    assert shapes.shape_memory().labels == ["ball"] and learnt == [1]
+    monkeypatch.setattr(shapes, "_memory", None)
+    assert shapes.shape_memory().labels == ["ball"] and learnt == [1], "read from the cache folder, not learnt"
+    (kept,) = (tmp_path / "cache").glob("reader-shapes-*.npz")
+    kept.write_bytes(b"not a shape file")
+    monkeypatch.setattr(shapes, "_memory", None)
+    assert shapes.shape_memory().labels == ["ball"] and learnt == [1, 1], "a broken file is learnt again"

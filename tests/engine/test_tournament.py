@@ -101,8 +101,13 @@ def _answered(fake: FakeServer) -> list[str]:
     return answered
 
 
+def _journaled(folder) -> int:
+    return sum(len(p.read_text().splitlines()) for p in folder.glob("conversations/*/journal.jsonl"))
+
+
 @pytest.mark.slow
-def test_resume_after_kill_9_makes_only_the_missing_calls(tmp_path, hosted):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_resume_after_kill_9_makes_only_the_missing_calls(tmp_path, hosted, processes):
     folder = tmp_path / "run"
     command = [
         sys.executable,
@@ -121,19 +126,22 @@ def test_resume_after_kill_9_makes_only_the_missing_calls(tmp_path, hosted):
         "5",
         "--concurrency",
         "2",
+        "--processes",
+        str(processes),
         "--out",
         str(folder),
         "--yes",
     ]
     process = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        journaled = sum(len(p.read_text().splitlines()) for p in folder.glob("conversations/*/journal.jsonl"))
-        if journaled >= 8:
-            break
+    while time.monotonic() < deadline and _journaled(folder) < 8:
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    time.sleep(0.2)  # a game process notices its parent is gone within a moment; a line being written may land
+    stopped = _journaled(folder)
+    time.sleep(1.0)
+    assert _journaled(folder) == stopped, "killed whole: no game process plays on"
     before = load_run(folder)
     done = sum(len(c.turns) for c in before.conversations)
     assert 8 <= done < 20, "killed mid-way"
@@ -310,3 +318,18 @@ def test_a_stopped_tournament_counts_its_games_as_stopped_and_the_leaderboard_sa
     analysis = Analysis(load_run(tmp_path / "run"))
     assert "4 of 4 games are partial (4 stopped part-way)" in analysis.partial_note
     assert all("partial" in row.games for row in analysis.leaderboard_rows("easy"))
+
+
+@pytest.mark.slow
+def test_games_spread_over_processes_share_the_limits_and_report_every_event(tmp_path, hosted, catalog):
+    chosen = plan(t2i=("stable-diffusion", "flux-schnell"), i2t=("blip",), embedder="imagebind", prompts=4, turns=2)
+    events: list = []
+    store = start_tournament(chosen, tmp_path / "run")
+    runner = Tournament(chosen, catalog, store, concurrency=8, limits={"replicate": 3}, processes=2)
+    result = runner.run(events.append)
+    assert result.finished == 8 and not result.failed
+    assert hosted.most_in_flight["replicate"] == 3, "one limit for all processes, and it is reached"
+    finished = [event for event in events if isinstance(event, ConversationFinished)]
+    assert len(finished) == 8 and sum(isinstance(event, DistancesReady) for event in events) == 16
+    assert runner.progress.done == 8 and runner.progress.calls_in_flight == 0, "counted from the processes' events"
+    assert all(len(conversation.turns) == 2 for conversation in load_run(tmp_path / "run").conversations)

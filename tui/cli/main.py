@@ -18,6 +18,8 @@ from engine import (
     KIND_NAMES,
     MAX_TURNS,
     MIN_TURNS,
+    Budget,
+    BudgetReached,
     CallStarted,
     Catalog,
     ConversationFinished,
@@ -33,6 +35,8 @@ from engine import (
     find_prompt,
     load_prompts,
     load_run,
+    metered_line,
+    parse_budget,
     prompt_for_text,
     shipped_catalog_path,
     shipped_prompts_path,
@@ -42,7 +46,7 @@ from engine import (
     validate_turns,
 )
 from tui.cli import tournament as cli_tournament
-from tui.cli.output import console, error_console
+from tui.cli.output import BUDGET_ADVICE, BUDGET_HELP, console, error_console
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     play.add_argument("--seed", type=int, default=0, help="seed for models that take one")
     play.add_argument("--out", type=Path, help="run folder (default: a new folder under runs/)")
+    play.add_argument("--budget", metavar="USD", help=BUDGET_HELP)
 
     models = commands.add_parser("models", help="list the model catalog")
     models.add_argument("--paths", action="store_true", help="show where catalog files are read from")
@@ -111,24 +116,29 @@ def _play(args: argparse.Namespace) -> int:
     else:
         prompt = find_prompt(args.prompt_id, prompts) if args.prompt_id else prompts[0]
     turns = validate_turns(args.turns)
+    cap = parse_budget(args.budget) if args.budget is not None else None
     line = build_line(catalog, args.t2i, args.i2t, args.embedder)
     with start_game_run(turns, args.seed, args.out) as store:
+        line, budget = metered_line(line, catalog, store, cap)
         pair = Text.assemble(
             (f"{line.t2i.model_id} ⇄ {line.i2t.model_id}", "bold"), f"  measured by {line.embedder.model_id}"
         )
         console.print(pair)
         console.print(Text(prompt.text, style="red"))
-        finished = _play_with_status(line, prompt, turns, store, args.seed)
+        finished = _play_with_status(line, prompt, turns, store, args.seed, budget)
     conversation = store.conversation(finished.conversation_id)
     console.print(_distance_table(conversation.turns))
-    console.print(f"{finished.status}: {finished.turns_played} turns saved in [bold]{escape(str(store.folder))}[/]")
+    console.print(
+        f"{finished.status}: {finished.turns_played} turns saved in [bold]{escape(str(store.folder))}[/]; "
+        f"{budget.summary()}"
+    )
     return 0 if finished.status == "finished" else 1
 
 
 def _play_with_status(
-    line: TelephoneLine, prompt: Prompt, turns: int, store: RunStore, seed: int
+    line: TelephoneLine, prompt: Prompt, turns: int, store: RunStore, seed: int, budget: Budget
 ) -> ConversationFinished:
-    """Play the game, printing each turn as it ends under a status line of the call in flight."""
+    """Play the game, printing each turn as it ends under a status line of the call in flight and the spend."""
     with console.status("starting…") as status:
 
         def waiting(event: RetryScheduled) -> None:
@@ -138,11 +148,13 @@ def _play_with_status(
 
         for event in line.play(prompt, turns, store, seed=seed, on_retry=waiting):
             if isinstance(event, CallStarted):
-                status.update(f"turn {event.step}/{turns}: {event.summary}")
+                status.update(f"turn {event.step}/{turns}: {event.summary} · {budget.summary()}")
             elif isinstance(event, DistancesReady):
                 _print_turn(event.turn, turns)
             elif isinstance(event, TurnFailed):
                 console.print(f"[bold red]turn {event.turn.step} failed:[/] {escape(str(event.turn.error))}")
+            elif isinstance(event, BudgetReached):
+                console.print(f"[yellow]{event.summary}[/]: {BUDGET_ADVICE}")
             elif isinstance(event, ConversationFinished):
                 finished = event
     return finished

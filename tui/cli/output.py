@@ -22,3 +22,10 @@ class SafeConsole(Console):
 
 console = SafeConsole(highlight=False)
 error_console = SafeConsole(stderr=True, highlight=False)
+
+# --budget, for `play` and `tournament` alike.
+BUDGET_HELP = (
+    "stop before a call could take what the run has spent past USD (offline models are free); "
+    "run again with a larger budget to go on, paying for nothing twice"
+)
+BUDGET_ADVICE = "run it again with a larger --budget to go on; nothing paid for is paid again"

@@ -37,15 +37,15 @@ from engine import (
     find_prompt,
     load_prompts,
     load_run,
+    parse_budget,
     resume_plan,
     run_embedder,
     start_tournament,
     write_animations,
     write_attractor_chart,
-    write_charts,
-    write_filmstrips,
+    write_pictures,
 )
-from tui.cli.output import console
+from tui.cli.output import BUDGET_ADVICE, BUDGET_HELP, console
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,12 +60,16 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     tournament.add_argument("--resume", type=Path, metavar="DIR", help="finish what a stopped tournament left")
     tournament.add_argument("--concurrency", type=int, default=8, help="games played at once (default 8)")
     tournament.add_argument(
+        "--processes", type=int, default=1, help="spread the games over this many processes (default 1)"
+    )
+    tournament.add_argument(
         "--limit",
         action="append",
         default=[],
         metavar="PROVIDER=N",
         help=f"calls in flight per provider (defaults {DEFAULT_LIMITS})",
     )
+    tournament.add_argument("--budget", metavar="USD", help=BUDGET_HELP)
     tournament.add_argument("--dry-run", action="store_true", help="print the plan and stop")
     tournament.add_argument("--yes", action="store_true", help="start without asking")
 
@@ -79,6 +83,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help=f"attractors: end states closer than this (cosine) group together (default {ATTRACTOR_THRESHOLD})",
     )
     analyze.add_argument("--embedder", help="attractors: embed end states with this model (default: the run's)")
+    analyze.add_argument("--redraw", action="store_true", help="draw every filmstrip again, even those up to date")
 
     export = commands.add_parser("export", help="export a run: a FiftyOne dataset, or a GIF/WebP per game for slides")
     export.add_argument("format", choices=["fiftyone", *ANIMATION_FORMATS])
@@ -139,20 +144,25 @@ def tournament(args: argparse.Namespace) -> int:
         plan, folder = resume_plan(args.resume), args.resume
     else:
         plan, folder = plan_from(args, catalog), args.out
-    if args.concurrency < 1:
-        raise InvalidInput("--concurrency must be at least 1")
+    if args.concurrency < 1 or args.processes < 1:
+        raise InvalidInput("--concurrency and --processes must be at least 1")
+    cap = parse_budget(args.budget) if args.budget is not None else None
     print_plan(plan, catalog, folder)
-    cost = plan.cost(catalog)
+    if cap is not None:
+        console.print(f"budget      ${cap:.2f} for the whole run (what earlier sessions spent included)")
     if args.dry_run:
         return 0
     if not args.yes:
         if not sys.stdin.isatty():
-            if cost:
-                raise InvalidInput("a paid tournament needs --yes when there is no terminal to confirm in")
+            if plan.cost(catalog) and cap is None:
+                raise InvalidInput("a paid tournament needs --yes or --budget when there is no terminal to confirm in")
         elif not Confirm.ask("Start?", default=True, console=console):
             return 1
     with RunStore.reopen(args.resume) if args.resume is not None else start_tournament(plan, folder) as store:
-        return _run_with_progress(Tournament(plan, catalog, store, concurrency=args.concurrency, limits=limits))
+        runner = Tournament(
+            plan, catalog, store, concurrency=args.concurrency, limits=limits, processes=args.processes, budget=cap
+        )
+        return _run_with_progress(runner)
 
 
 def _run_with_progress(runner: Tournament) -> int:
@@ -165,13 +175,16 @@ def _run_with_progress(runner: Tournament) -> int:
         TextColumn("games"),
         TextColumn(
             "· {task.fields[flight]} calls in flight, {task.fields[waiting]} waiting · {task.fields[failed]} failed"
+            " · {task.fields[spent]}"
         ),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("tournament", total=counts.games, flight=0, waiting=0, failed=0)
+        task = progress.add_task(
+            "tournament", total=counts.games, flight=0, waiting=0, failed=0, spent=runner.budget.summary()
+        )
 
         def on_event(event: Event) -> None:
             progress.update(
@@ -180,6 +193,7 @@ def _run_with_progress(runner: Tournament) -> int:
                 flight=counts.calls_in_flight,
                 waiting=counts.calls_waiting,
                 failed=counts.failed,
+                spent=runner.budget.summary(),
             )
 
         started = time.monotonic()
@@ -190,8 +204,14 @@ def _run_with_progress(runner: Tournament) -> int:
     )
     for failure in result.failed:
         console.print(f"[red]failed:[/] {escape(failure)}", soft_wrap=True)
+    console.print(runner.budget.summary())
+    if result.capped or runner.budget.reached:
+        console.print(
+            f"[yellow]the budget stopped {result.capped} games[/] (and kept the rest from starting): resume with "
+            f"`aitelephone tournament --resume {escape(str(folder))} --budget USD`; {BUDGET_ADVICE}"
+        )
     _print_leaderboards(Analysis(load_run(folder)))
-    return 0 if not result.failed else 1
+    return 0 if not result.failed and not runner.budget.reached else 1
 
 
 def _print_leaderboards(analysis: Analysis) -> None:
@@ -223,8 +243,7 @@ def analyze(args: argparse.Namespace) -> int:
     if report is not None:
         _print_attractors(report)
     if not args.no_pictures:
-        charts = write_charts(analysis, run.charts_folder)
-        strips = write_filmstrips(analysis.conversations, run.filmstrips_folder)
+        charts, strips = write_pictures(analysis, run.charts_folder, run.filmstrips_folder, redraw=args.redraw)
         console.print(
             f"{len(charts)} charts and {len(strips)} filmstrips in [bold]{escape(str(run.analysis_folder))}[/]"
         )

@@ -1,7 +1,7 @@
 """The painter's picture vocabulary: how each kind of thing is drawn, and the words that name it.
 
 A glyph is a small list of filled shapes on a unit box. The painter draws glyphs; the reader never sees
-this table at run time except through pictures it renders once to learn the shapes (see ``reader.py``).
+this table at run time except through pictures it renders once to learn the shapes (see ``shapes.py``).
 """
 
 from __future__ import annotations

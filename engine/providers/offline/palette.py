@@ -103,6 +103,16 @@ def nearest_colour_indices(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(distances.argmin(axis=-1))
 
 
+def colour_shares(rgb: np.ndarray) -> np.ndarray:
+    """For an (n, 3) array of 0-255 pixels, how many of them are nearest to each palette colour (indexed as
+    ``palette_names()``). A sketch has few distinct colours, so each is converted to Lab once, not once per
+    pixel."""
+    packed = (rgb[:, 0].astype(np.int32) << 16) | (rgb[:, 1].astype(np.int32) << 8) | rgb[:, 2].astype(np.int32)
+    distinct, counts = np.unique(packed, return_counts=True)
+    channels = np.stack([distinct >> 16, (distinct >> 8) & 255, distinct & 255], axis=1).astype(np.float64)
+    return np.bincount(nearest_colour_indices(channels), weights=counts, minlength=len(_NAMES))
+
+
 def palette_names() -> list[str]:
     return list(_NAMES)
 

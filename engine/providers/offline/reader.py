@@ -1,31 +1,29 @@
 """The sketch reader: describes a picture from its pixels alone.
 
 It models the background row by row, segments what stands out from it (dark outlines split touching
-things), classifies each region's silhouette by its nearest neighbour among shapes it learned once by
-rendering the painter's vocabulary (its training set), names colours in Lab space, and writes the layout
-as sentences. It never sees the text a picture was drawn from; whatever the pixels do not show is lost.
-Its attention varies from picture to picture as a real captioner's does (see ``variation.py``).
+things; ``silhouettes.py``), classifies each region's silhouette by its nearest neighbour among shapes it
+learned by rendering the painter's vocabulary (its training set; ``shapes.py``), names colours in Lab
+space, and writes the layout as sentences. It never sees the text a picture was drawn from; whatever the
+pixels do not show is lost. Its attention varies from picture to picture as a real captioner's does (see
+``variation.py``).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 
 from engine.protocols import ImageToText
-from engine.providers.offline.glyphs import GLYPHS, Glyph
-from engine.providers.offline.palette import COLOURS, name_colour, nearest_colour_indices, palette_names
+from engine.providers.offline.glyphs import GLYPHS
+from engine.providers.offline.palette import colour_shares, name_colour, palette_names
+from engine.providers.offline.shapes import shape_memory
+from engine.providers.offline.silhouettes import SIDE, find_regions, load_pixels
 from engine.providers.offline.variation import attention_span, counted, misperceive, reader_random, says_place
 
-SIDE = 512
-GRID = 10
-MIN_AREA = 0.0012  # of the picture: smaller regions are specks, not things
 MAX_GROUPS = 6
 SKY_FAMILY = {
     "day": {"blue", "light blue", "cyan", "teal"},
@@ -61,175 +59,9 @@ class Region:
         return (self.box[0] + self.box[2]) / 2 / SIDE
 
 
-@dataclass(frozen=True)
-class Reference:
-    label: str
-    features: np.ndarray
-    area: float  # fraction of the picture
-    scale: float  # the size it was drawn at, against the glyph's usual size
-
-
-def load_pixels(image: Path | Image.Image) -> np.ndarray:
-    """The picture as a SIDE×SIDE RGB array (any picture: it is scaled, never cropped)."""
-    picture = Image.open(image) if isinstance(image, Path) else image
-    picture = picture.convert("RGB")
-    if picture.size != (SIDE, SIDE):
-        picture = picture.resize((SIDE, SIDE), Image.Resampling.BILINEAR)
-    return np.asarray(picture, dtype=np.int16)
-
-
-def row_background(pixels: np.ndarray) -> np.ndarray:
-    """Each row's background colour: its most common colour, where that covers enough of the row."""
-    rows, width = pixels.shape[:2]
-    packed = ((pixels[..., 0] >> 3) << 10) | ((pixels[..., 1] >> 3) << 5) | (pixels[..., 2] >> 3)
-    ordered = np.sort(packed, axis=1).ravel()
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]] | (np.arange(ordered.size) % width == 0))
-    lengths = np.diff(np.r_[starts, ordered.size])
-    row_of = starts // width
-    longest = starts[np.lexsort((-lengths, row_of))][np.r_[0, np.flatnonzero(np.diff(np.sort(row_of))) + 1]]
-    mode = ordered[longest]
-    share = lengths[np.searchsorted(starts, longest)] / width
-    members = packed == mode[:, None]
-    background = (pixels * members[..., None]).sum(axis=1) / members.sum(axis=1)[:, None]
-    reliable = share >= 0.25
-    if reliable.any() and not reliable.all():
-        good = np.flatnonzero(reliable)
-        nearest = good[np.abs(np.arange(rows)[:, None] - good[None, :]).argmin(axis=1)]
-        background = background[nearest]
-    return np.asarray(background)
-
-
-def segment(pixels: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
-    """Label the regions that stand out from the background: (labels, count, outline mask, background)."""
-    background = row_background(pixels)
-    foreground = np.linalg.norm(pixels - background[:, None, :], axis=2) > 36
-    luminance = pixels @ np.array([0.299, 0.587, 0.114])
-    neutral = pixels.max(axis=2) - pixels.min(axis=2) < 24
-    # Outlines are thin, dark, colourless strokes that stand out from the background; black things are thick.
-    dark = (luminance < 62) & neutral & foreground
-    outline = dark & ~ndimage.binary_opening(dark, structure=np.ones((5, 5)))
-    labels, count = ndimage.label(foreground & ~outline)
-    return labels, count, outline, background
-
-
-def silhouette_features(mask: np.ndarray) -> np.ndarray:
-    """Scale-free shape description: an occupancy grid over the bounding box, aspect and fill."""
-    height, width = mask.shape
-    grid = np.asarray(
-        Image.fromarray(mask.astype(np.uint8) * 255).resize((GRID * 4, GRID * 4), Image.Resampling.BILINEAR)
-    )
-    cells = grid.reshape(GRID, 4, GRID, 4).mean(axis=(1, 3)) / 255.0
-    aspect = np.log(width / height)
-    return np.concatenate([cells.ravel(), [2.5 * aspect, 2.0 * mask.mean()]])
-
-
-# A region: its silhouette mask, its box in the picture, and which pixels of that box are its own.
-FoundRegion = tuple[np.ndarray, tuple[slice, slice], np.ndarray]
-
-
-def _regions(pixels: np.ndarray) -> tuple[list[FoundRegion], np.ndarray, int]:
-    """Each region big enough to be a thing (mask, box, own pixels); the background; the speck count."""
-    labels, count, outline, background = segment(pixels)
-    areas = np.bincount(labels.ravel(), minlength=count + 1)
-    found: list[FoundRegion] = []
-    specks = 0  # regions too small to be things: stars, if there are many
-    for number, box in enumerate(ndimage.find_objects(labels), start=1):
-        if box is None:
-            continue
-        if areas[number] < MIN_AREA * SIDE * SIDE:
-            specks += areas[number] >= 3
-            continue
-        y, x = box
-        grown = (slice(max(y.start - 3, 0), y.stop + 3), slice(max(x.start - 3, 0), x.stop + 3))
-        own = labels[grown] == number
-        shape = ndimage.binary_fill_holes(ndimage.binary_dilation(own, iterations=2) & (own | outline[grown]))
-        ys, xs = np.nonzero(shape)
-        tight = (
-            slice(grown[0].start + ys.min(), grown[0].start + ys.max() + 1),
-            slice(grown[1].start + xs.min(), grown[1].start + xs.max() + 1),
-        )
-        found.append((shape[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], tight, labels[tight] == number))
-    return found, background, specks
-
-
-class ShapeMemory:
-    """What the reader knows of shapes: silhouettes of the painter's vocabulary, rendered once."""
-
-    def __init__(self) -> None:
-        from engine.providers.offline.painter import CANVAS, Placement, _draw
-        from engine.providers.offline.scene import Thing
-
-        references: list[Reference] = []
-        for glyph in GLYPHS:
-            backdrop = max(REFERENCE_BACKDROPS, key=lambda rgb: _contrast(rgb, glyph))
-            for scale in (0.75, 1.0, 1.35):
-                for mirrored in (False, True):
-                    width = int(min(glyph.size[0] * scale, 0.9) * CANVAS)
-                    height = int(min(glyph.size[1] * scale, 0.9) * CANVAS)
-                    # Twice as wide as the glyph, so that every row is mostly backdrop.
-                    canvas = Image.new("RGBA", (2 * width + 24, height + 24), (*backdrop, 255))
-                    thing = Thing(glyph, glyph.colour)
-                    _draw(canvas, Placement(thing, width // 2 + 12, 12, width, height, 0.0, mirrored), (1.0, 1.0, 1.0))
-                    regions, _, _ = _regions(np.asarray(canvas.convert("RGB"), dtype=np.int16))
-                    if not regions:
-                        continue
-                    shape = max(regions, key=lambda r: r[0].sum())[0]
-                    references.append(
-                        Reference(glyph.name, silhouette_features(shape), shape.sum() / (CANVAS * CANVAS), scale)
-                    )
-        self.references = references
-        self.matrix = np.stack([reference.features for reference in references])
-        self.areas = np.array([reference.area for reference in references])
-        self.usual_area = {
-            name: float(np.mean([r.area / r.scale**2 for r in references if r.label == name]))
-            for name in {r.label for r in references}
-        }
-
-    def classify(self, shape: np.ndarray) -> tuple[str, float, str | None]:
-        """The nearest known shape's label, its distance, and a look-alike: the nearest other label when it is
-        nearly as close. Things far from their usual size count as further away (a big circle in the sky is
-        more likely a planet than a ball)."""
-        area = shape.sum() / (SIDE * SIDE)
-        distances = np.linalg.norm(self.matrix - silhouette_features(shape), axis=1)
-        distances += SIZE_WEIGHT * np.abs(np.log(area / self.areas))
-        order = np.argsort(distances)
-        best = self.references[order[0]].label
-        runner_up = next((index for index in order if self.references[index].label != best), None)
-        look_alike = None
-        if runner_up is not None and distances[runner_up] - distances[order[0]] < LOOK_ALIKE_GAP:
-            look_alike = self.references[runner_up].label
-        return best, float(distances[order[0]]), look_alike
-
-
-def _contrast(backdrop: tuple[int, int, int], glyph: Glyph) -> float:
-    """How well every part of ``glyph`` stands out from ``backdrop`` (its least visible part decides)."""
-    colours = [
-        COLOURS[glyph.colour if part[-1] in ("main", "shade") else part[-1]]
-        for part in glyph.parts
-        if part[0] != "erase"
-    ]
-    return min(float(np.abs(np.subtract(backdrop, colour)).sum()) for colour in colours)
-
-
-_memory: ShapeMemory | None = None
-_memory_lock = threading.Lock()
-
-
-def shape_memory() -> ShapeMemory:
-    global _memory
-    with _memory_lock:
-        if _memory is None:
-            _memory = ShapeMemory()
-    return _memory
-
-
 KNOWN_SHAPE_DISTANCE = 1.8
-LOOK_ALIKE_GAP = 0.9  # a second label this close to the best is a shape the reader may take it for
 SECOND_COLOUR_SHARE = 0.5  # a colour covering half as much of a thing as its main colour may name it
-SIZE_WEIGHT = 0.15
-# Plain backgrounds the training pictures are drawn on; each glyph gets the one it stands out from most.
 GLYPH_PLACES = {glyph.name: glyph.place for glyph in GLYPHS}
-REFERENCE_BACKDROPS = ((236, 234, 226), (70, 110, 170), (60, 140, 60))
 
 
 def _plain_shape(shape: np.ndarray) -> str:
@@ -248,7 +80,7 @@ def find_things(pixels: np.ndarray) -> tuple[list[Region], np.ndarray, int]:
     """Every thing in the picture, most prominent first; the row background; the number of specks."""
     memory = shape_memory()
     regions = []
-    found, background, specks = _regions(pixels)
+    found, background, specks = find_regions(pixels)
     horizon = horizon_row(background)
     for shape, (ys, xs), own in found:
         label, distance, look_alike = memory.classify(shape)
@@ -277,7 +109,7 @@ def find_things(pixels: np.ndarray) -> tuple[list[Region], np.ndarray, int]:
 def _colours(pixels: np.ndarray) -> tuple[str, str | None]:
     """The name of the colour covering most of a thing's pixels, and of a second one covering much of it too."""
     names = palette_names()
-    shares = np.bincount(nearest_colour_indices(pixels.astype(np.float64)), minlength=len(names))
+    shares = colour_shares(pixels)
     main, second = np.argsort(shares)[::-1][:2]
     return names[int(main)], names[int(second)] if shares[second] >= SECOND_COLOUR_SHARE * shares[main] else None
 

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Label
 from textual.worker import get_current_worker
 
 from engine import (
+    Budget,
     CallStarted,
     CaptionReady,
     ConversationFinished,
@@ -29,6 +30,8 @@ from engine import (
     TelephoneError,
     TurnFailed,
     TurnStarted,
+    game_cost,
+    metered_line,
     start_game_run,
 )
 from tui.app.messages import GameError
@@ -70,6 +73,8 @@ class GameScreen(Screen[None]):
         self.outcome = ""
         self.shown_status = ""
         self.pending: deque[Event] = deque()  # filled by the worker thread, drained on the event loop
+        self.budget: Budget | None = None  # what the game spends, once it plays
+        self.estimate = 0.0  # what it should cost (paid models only show their spending)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,6 +89,8 @@ class GameScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"{self.settings.t2i} ⇄ {self.settings.i2t}"
         app = telephone_app(self)
+        settings = self.settings
+        self.estimate = game_cost(app.catalog, settings.t2i, settings.i2t, settings.embedder, settings.turns)
         self.started = app.clock()
         self.query_one("#turn-list").focus()  # arrows scroll through the turns from the start
 
@@ -103,6 +110,7 @@ class GameScreen(Screen[None]):
             app = telephone_app(self)
             line = app.line(settings.t2i, settings.i2t, settings.embedder)
             with start_game_run(settings.turns, settings.seed, settings.folder, runs_folder=app.runs_dir) as store:
+                line, self.budget = metered_line(line, app.catalog, store)
                 turn_started = time.monotonic()
                 events = line.play(
                     settings.prompt,
@@ -187,6 +195,8 @@ class GameScreen(Screen[None]):
         elapsed = (self.stopped_at or telephone_app(self).clock()) - self.started
         minutes, seconds = divmod(int(elapsed), 60)
         parts = [f"turn {self.step}/{self.settings.turns}", f"{minutes}:{seconds:02d}"]
+        if self.estimate and self.budget is not None:
+            parts.append(f"{self.budget.summary()} (about ${self.estimate:.2f} for the game)")
         if self.paused and self.running:
             parts.append("paused after the call in flight · space resumes")
         else:

@@ -24,8 +24,10 @@ from engine import (
     InvalidInput,
     Kind,
     Prompt,
+    game_cost,
     load_prompts,
     parse_turns,
+    price_phrase,
     prompt_for_text,
 )
 from tui.app.typed import telephone_app
@@ -117,6 +119,7 @@ class PickerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#models-t2i").focus()
+        self._show_estimate()
 
     def settings(self) -> GameSettings:
         """The choices on screen; InvalidInput says what to fix."""
@@ -138,10 +141,25 @@ class PickerScreen(Screen[None]):
         return chosen
 
     def _problem(self, error: InvalidInput | None) -> None:
-        """Say what to fix under the start row (or clear it)."""
-        self.query_one("#problem", Label).update(Text(str(error), style="bold red") if error else "")
-        if error:
-            self.app.bell()
+        """Say what to fix under the start row (or, when nothing is wrong, what the game will cost)."""
+        if error is None:
+            self._show_estimate()
+            return
+        self.query_one("#problem", Label).update(Text(str(error), style="bold red"))
+        self.app.bell()
+
+    @on(OptionList.OptionHighlighted)
+    @on(Input.Changed, "#turns")
+    def _show_estimate(self) -> None:
+        """What the chosen game would cost, from the catalog's price hints (nothing while a choice is missing)."""
+        try:
+            chosen = self.chosen_models()
+            turns = parse_turns(self.query_one("#turns", Input).value)
+        except InvalidInput:
+            self.query_one("#problem", Label).update("")
+            return
+        cost = game_cost(self.catalog, chosen["t2i"], chosen["i2t"], chosen["embed"], turns)
+        self.query_one("#problem", Label).update(Text(f"this game costs {price_phrase(cost)}", style="dim"))
 
     def action_start(self) -> None:
         try:

@@ -61,6 +61,8 @@ class TournamentScreen(Screen[None]):
         self.ended = False
         self.folder: Path | None = resume
         self.running = False
+        self.runner: Tournament | None = None  # once started: its budget counts what the run spends
+        self.paid = False  # the plan has models with a price: show what is spent
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,6 +105,7 @@ class TournamentScreen(Screen[None]):
             self.query_one("#plan-text", Label).update(Text(str(error), style="red"))
             self.query_one("#start", Button).disabled = True
             return
+        self.paid = bool(plan.cost(self.catalog))
         lines = [f"{label}: {value}" for label, value in plan.summary(self.catalog).rows]
         if self.resume:
             lines.append("resuming: only what is missing is played")
@@ -135,9 +138,9 @@ class TournamentScreen(Screen[None]):
             else:
                 store = RunStore.reopen(self.folder)
             with store:
-                tournament = Tournament(plan, self.catalog, store)
-                self.counts = tournament.progress
-                tournament.run(self.pending.append, self.cancel)
+                self.runner = Tournament(plan, self.catalog, store)
+                self.counts = self.runner.progress
+                self.runner.run(self.pending.append, self.cancel)
         except (TelephoneError, OSError) as error:
             self.app.call_from_thread(
                 self.notify, str(error), title="Tournament stopped", severity="error", markup=False
@@ -168,16 +171,17 @@ class TournamentScreen(Screen[None]):
         clock = telephone_app(self).clock
         elapsed = clock() - (self.started if self.started is not None else clock())
         counts = self.counts
+        spent = f" · {self.runner.budget.summary()}" if self.paid and self.runner is not None else ""
         if self.ended:
             head = "stopped" if counts.stopped else "finished"
             saved = f" · saved in {self.folder.name}" if self.folder else ""
             return (
                 f"{head} · {counts.done} of {counts.games} games played to the end · {counts.cancelled} stopped "
-                f"part-way · {counts.failed} failed · {elapsed:.0f} s{saved}"
+                f"part-way · {counts.failed} failed{spent} · {elapsed:.0f} s{saved}"
             )
         return (
             f"playing · {counts.done} of {counts.games} games done · {counts.calls_in_flight} calls in flight, "
-            f"{counts.calls_waiting} waiting · {counts.failed} failed · {elapsed:.0f} s"
+            f"{counts.calls_waiting} waiting · {counts.failed} failed{spent} · {elapsed:.0f} s"
         )
 
     def action_stop(self) -> None:

@@ -1,0 +1,182 @@
+"""A tournament's games in more than one process.
+
+The official HTTP clients spend about a millisecond of Python per call, so a single process playing many
+games at once is bound by its GIL long before the models are. Here each worker process plays its share of
+the games in threads, taking the next game from a counter they all share, under per-provider limits they
+all share (semaphores), and one budget in shared memory; the run folder and its result cache are safe to
+write from several processes.
+Events come back to this process over a pipe, a batch at a time, as JSON, and reach ``on_event`` as they
+would from threads.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection, wait
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event as ProcessEvent
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.budget import Budget
+from engine.cache import Gate
+from engine.catalog import Catalog
+from engine.events import ConversationFinished, ConversationStarted, Event, event_from_json, event_to_json
+from engine.providers.http import share_rate_limits
+from engine.store import RunStore
+
+if TYPE_CHECKING:
+    from engine.tournament import Tournament, TournamentResult
+
+
+def _shares(total: int, parts: int) -> list[int]:
+    """``total`` split into ``parts`` whole numbers as even as can be."""
+    return [total // parts + (index < total % parts) for index in range(parts)]
+
+
+def play_in_processes(
+    tournament: Tournament, on_event: Callable[[Event], None], cancel: threading.Event | None
+) -> TournamentResult:
+    """Play the tournament's games in ``tournament.processes`` worker processes; wait for all of them."""
+    from engine.tournament import TournamentResult
+
+    context = multiprocessing.get_context("spawn")  # never fork: the caller may have threads (the TUI does)
+    processes = min(tournament.processes, tournament.concurrency)
+    gates = {
+        provider: context.BoundedSemaphore(tournament.limits.get(provider, tournament.concurrency))
+        for provider in set(tournament.providers.values())
+    }
+    next_game = context.Value("i", 0)
+    stop = context.Event()
+    spec = {
+        "folder": str(tournament.store.folder),
+        "plan": tournament.plan.to_json(),
+        "limits": tournament.limits,
+        "rate_share": 1 / processes,
+    }
+    workers, connections = [], []
+    for concurrency in _shares(tournament.concurrency, processes):
+        receiving, sending = context.Pipe(duplex=False)
+        worker = context.Process(
+            target=_worker,
+            args=({**spec, "concurrency": concurrency}, gates, tournament.budget, next_game, stop, sending),
+            daemon=True,
+        )
+        worker.start()
+        sending.close()
+        workers.append(worker)
+        connections.append(receiving)
+
+    result = TournamentResult()
+    started: set[str] = set()
+    while connections:
+        if cancel is not None and cancel.is_set():
+            stop.set()
+        for connection in wait(connections, timeout=0.2):
+            assert isinstance(connection, Connection)
+            try:
+                batch = json.loads(connection.recv_bytes())
+            except EOFError:
+                connections.remove(connection)
+                continue
+            for data in batch:
+                if "error" in data:
+                    result.failed.append(f"a game process could not start: {data['error']}")
+                    continue
+                event = event_from_json(data)
+                if isinstance(event, ConversationStarted):
+                    started.add(event.conversation_id)
+                elif isinstance(event, ConversationFinished):
+                    started.discard(event.conversation_id)
+                    result.count(event)
+                on_event(event)
+    for worker in workers:
+        worker.join()
+    for cid in sorted(started):  # games a worker was playing when it died; their finished turns are saved
+        finished = ConversationFinished(cid, "failed", "its game process stopped; resume to finish it", 0)
+        result.count(finished)
+        on_event(finished)
+    return result
+
+
+def _worker(
+    spec: dict[str, Any],
+    gates: dict[str, Gate],
+    budget: Budget,
+    next_game: Synchronized[int],
+    stop: ProcessEvent,
+    connection: Connection,
+) -> None:
+    """A worker process: play games taken from ``next_game`` until none is left, sending events home."""
+    from engine.tournament import Tournament, TournamentPlan
+
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    outbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send, args=(outbox, connection), name="events")
+    sender.start()
+    try:
+        share_rate_limits(spec["rate_share"])
+        plan = TournamentPlan.from_json(spec["plan"])
+        store = RunStore(Path(spec["folder"]))
+        concurrency, limits = spec["concurrency"], spec["limits"]
+        tournament = Tournament(
+            plan, Catalog.load(), store, concurrency=concurrency, limits=limits, budget=budget, gates=gates
+        )
+    except Exception as error:  # noqa: BLE001 - said to the parent, which reports it
+        outbox.put({"error": f"{type(error).__name__}: {error}"})
+        outbox.put(None)
+        sender.join()
+        return
+    cancel = threading.Event()
+
+    def pass_on_stop() -> None:
+        stop.wait()
+        cancel.set()
+
+    threading.Thread(target=pass_on_stop, daemon=True).start()
+
+    def take() -> int | None:
+        with next_game.get_lock():
+            index = next_game.value
+            if index >= len(plan.games):
+                return None
+            next_game.value = index + 1
+            return index
+
+    try:
+        tournament.play_here(take, lambda event: outbox.put(event_to_json(event)), cancel)
+    finally:
+        tournament.cache.close()
+        outbox.put(None)
+        sender.join()
+
+
+def _exit_with_parent() -> None:
+    """Stop at once when the process that started this one is gone (killed with SIGKILL, say): a tournament
+    killed is killed whole, and loses only the calls in flight."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+
+def _send(outbox: queue.SimpleQueue[dict[str, Any] | None], connection: Connection) -> None:
+    """Send what is waiting in ``outbox`` as one message, again and again, until the end mark."""
+    done = False
+    while not done:
+        batch = [outbox.get()]
+        while True:
+            try:
+                batch.append(outbox.get_nowait())
+            except queue.Empty:
+                break
+        done = batch[-1] is None
+        events = [item for item in batch if item is not None]
+        if events:
+            connection.send_bytes(json.dumps(events).encode("utf-8"))
+    connection.close()

@@ -1,0 +1,191 @@
+"""The result cache: answers survive a reopen, drawings are stored once (the turn image is the same file),
+vectors are float32, many threads share it, and a cache written by an earlier version is taken in."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+
+import numpy as np
+import pytest
+
+from engine.cache import CachedTextToImage, ResultCache, _canonical, _key
+from engine.imagefiles import MAX_IMAGES, read_image
+from engine.protocols import GeneratedImage
+from engine.providers.offline.painter import SketchPainter
+from engine.records import ConversationInfo
+from engine.store import RunStore, now_iso
+
+
+class Counting:
+    """Counts calls to ``make`` so a test can tell a hit from a paid call."""
+
+    def __init__(self, value):
+        self.value, self.calls = value, 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.value
+
+
+def test_answers_survive_a_reopen_and_are_not_asked_for_again(tmp_path):
+    image = SketchPainter("sketch-painter").generate("a red apple", seed=1)
+    cache = ResultCache(tmp_path / "cache")
+    draw, describe, embed = Counting(image), Counting("an apple"), Counting(np.arange(8, dtype=np.float32) / 7)
+    cache.image("ref", "a red apple", {"seed": 1}, draw)
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(image.data)
+    cache.caption("ref", picture, {}, describe)
+    cache.vector("ref", "text:an apple", embed)
+    cache.close()
+
+    again = ResultCache(tmp_path / "cache")
+    assert again.image("ref", "a red apple", {"seed": 1}, draw).data == image.data
+    assert again.caption("ref", picture, {}, describe) == "an apple"
+    vector = again.vector("ref", "text:an apple", embed)
+    assert vector.dtype == np.float32 and np.array_equal(vector, embed.value)
+    assert (draw.calls, describe.calls, embed.calls) == (1, 1, 1) and again.hits == 3
+    again.image("ref", "a red apple", {"seed": 2}, draw)
+    assert draw.calls == 2, "another seed is another call"
+
+
+def test_a_drawing_is_stored_once_and_the_turn_image_is_that_file(tmp_path):
+    store = RunStore.create("game", {}, tmp_path / "run")
+    cache = ResultCache(store.cache_folder)
+    painter = CachedTextToImage(SketchPainter("sketch-painter"), "sketch-painter", threading.Semaphore(), cache)
+    journal = store.begin(
+        ConversationInfo("c1", "a dog", "", "easy", "sketch-painter", "sketch-reader", "minilm", 1, 0, now_iso())
+    )
+    saved = journal.save_image(1, painter.generate("a dog in a park", seed=3))
+    blobs = list(store.cache_folder.rglob("*.png"))
+    assert len(blobs) == 1 and os.path.samefile(blobs[0], saved)
+    assert not any(store.cache_folder.glob("t2i")), "no file per answer"
+    assert read_image(saved).digest == blobs[0].stem
+
+
+def test_many_threads_share_one_cache(tmp_path):
+    cache = ResultCache(tmp_path / "cache")
+
+    def work(worker: int) -> None:
+        for index in range(25):
+            value = np.full(4, worker * 100 + index, dtype=np.float32)
+            cache.vector("ref", f"text:{worker}:{index}", lambda v=value: v)
+
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    again = ResultCache(tmp_path / "cache")
+    never = Counting(np.zeros(4, dtype=np.float32))
+    assert all(again.vector("ref", f"text:{w}:{i}", never)[0] == w * 100 + i for w in range(8) for i in range(25))
+    assert never.calls == 0
+
+
+def test_a_cache_from_an_earlier_version_is_taken_in(tmp_path):
+    folder = tmp_path / "cache"
+    image = SketchPainter("sketch-painter").generate("a blue bus", seed=0)
+    (folder / "t2i").mkdir(parents=True)
+    (folder / "t2i" / f"{_key('ref', 'a blue bus', _canonical({'seed': 0}))}.png").write_bytes(image.data)
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(image.data)
+    (folder / "i2t").mkdir()
+    caption_key = _key("ref", read_image(picture).digest, _canonical({}))
+    (folder / "i2t" / f"{caption_key}.json").write_text(json.dumps({"caption": "a bus"}))
+    (folder / "embed").mkdir()
+    (folder / "embed" / f"{_key('ref', 'text:a bus')}.json").write_text(json.dumps({"vector": [0.5, 0.25]}))
+    (folder / "embed" / "broken.json").write_text("{not json")
+
+    cache = ResultCache(folder)
+    never = Counting(None)
+    assert cache.image("ref", "a blue bus", {"seed": 0}, never).data == image.data
+    assert cache.caption("ref", picture, {}, never) == "a bus"
+    assert cache.vector("ref", "text:a bus", never).tolist() == [0.5, 0.25]
+    assert never.calls == 0
+    assert [path.name for path in folder.glob("*/*.json")] == ["broken.json"], "taken in, and the bad one left"
+
+
+def test_a_cached_drawing_whose_file_is_gone_is_drawn_again(tmp_path):
+    cache = ResultCache(tmp_path / "cache")
+    image = GeneratedImage(SketchPainter("p").generate("a cat", seed=0).data, ".png")
+    draw = Counting(image)
+    cache.image("ref", "a cat", {}, draw).file.unlink()
+    assert cache.image("ref", "a cat", {}, draw).data == image.data and draw.calls == 2
+
+
+def test_a_stored_image_is_read_once_and_again_when_it_changes(tmp_path):
+    path = tmp_path / "turn-01.png"
+    path.write_bytes(b"first")
+    first = read_image(path)
+    assert read_image(path) is first and first.digest == read_image(path).digest
+    path.write_bytes(b"second version")
+    assert read_image(path).data == b"second version"
+    assert read_image(path).data_url.startswith("data:image/png;base64,")
+
+
+def test_the_images_kept_in_memory_are_bounded(tmp_path):
+    first = tmp_path / "0.png"
+    first.write_bytes(b"0")
+    kept = read_image(first)
+    for index in range(1, MAX_IMAGES + 1):
+        (tmp_path / f"{index}.png").write_bytes(str(index).encode())
+        read_image(tmp_path / f"{index}.png")
+    assert read_image(first) is not kept and read_image(first).data == b"0", "the oldest is read again"
+
+
+def test_a_strangers_cache_is_checked_before_it_is_believed(tmp_path):
+    """A run folder may come from anyone: an answer of the wrong kind, a drawing whose name leads elsewhere or
+    whose bytes are not what its hash says, are misses; the call is made again."""
+    folder = tmp_path / "cache"
+    cache = ResultCache(folder)
+    assert cache.vector("ref", "text:a", lambda: np.ones(1, dtype=np.float32)).tolist() == [1.0]
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(b"not yours")
+    image = SketchPainter("sketch-painter").generate("a cat", seed=0)
+    database = sqlite3.connect(folder / "answers.sqlite")
+    hostile = [
+        ("drawings", (_key("ref", "a", _canonical({})), "../../secret", ".png", 0)),
+        ("drawings", (_key("ref", "b", _canonical({})), image.digest, ".png", 0)),  # no such file kept
+        ("captions", (_key("ref", image.digest, _canonical({})), b"\xff\xfe", 0)),  # bytes, not text
+        ("vectors", (_key("ref", "text:x"), b"\x00\x00\xc0\x7f", 0)),  # a NaN
+        ("vectors", (_key("ref", "text:y"), "not bytes", 0)),
+    ]
+    for table, row in hostile:
+        database.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", row)
+    database.commit()
+    database.close()
+    (folder / "images" / image.digest[:2]).mkdir(parents=True)
+    (folder / "images" / image.digest[:2] / f"{image.digest}.png").write_bytes(b"other bytes")
+
+    draw = Counting(image)
+    assert cache.image("ref", "a", {}, draw).data == image.data
+    assert cache.image("ref", "b", {}, draw).data == image.data and draw.calls == 2
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(image.data)
+    assert cache.caption("ref", picture, {}, Counting("a cat")) == "a cat"
+    embed = Counting(np.ones(2, dtype=np.float32))
+    assert cache.vector("ref", "text:x", embed).tolist() == [1.0, 1.0]
+    assert cache.vector("ref", "text:y", embed).tolist() == [1.0, 1.0] and embed.calls == 2
+    assert cache.hits == 0 and outside.read_bytes() == b"not yours"
+
+
+@pytest.mark.parametrize("content", [b"this is not a database", None])
+def test_a_database_that_is_not_ours_is_set_aside(tmp_path, content):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    if content is None:  # a real database, with a trigger that would run on our inserts
+        database = sqlite3.connect(folder / "answers.sqlite")
+        database.executescript(
+            "CREATE TABLE captions (key TEXT PRIMARY KEY, caption TEXT, price REAL);"
+            "CREATE TABLE log (line TEXT);"
+            "CREATE TRIGGER spy AFTER INSERT ON captions BEGIN INSERT INTO log VALUES (new.caption); END;"
+        )
+        database.close()
+    else:
+        (folder / "answers.sqlite").write_bytes(content)
+    cache = ResultCache(folder)
+    assert cache.vector("ref", "text:a", lambda: np.ones(3, dtype=np.float32)).tolist() == [1.0] * 3
+    assert [path.name.startswith("answers.sqlite.unreadable-") for path in folder.iterdir()].count(True) == 1
+    assert ResultCache(folder).vector("ref", "text:a", lambda: np.zeros(3, dtype=np.float32)).tolist() == [1.0] * 3
