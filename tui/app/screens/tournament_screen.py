@@ -157,7 +157,9 @@ class TournamentScreen(Screen[None]):
                 break
         if not changed:
             return
-        self.query_one(ProgressBar).update(progress=self.counts.done)
+        bar = self.query_one(ProgressBar)
+        bar.update(progress=self.counts.done)
+        bar.query_one("#eta").display = not self.ended  # nothing is left to estimate
         self.query_one("#stats", Label).update(Text(self._stats()))
         if self.ended and self.counts.stopped:
             self.notify(
