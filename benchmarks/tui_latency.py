@@ -82,11 +82,11 @@ def key_latency(runs: Path) -> tuple[list[float], list[float], int]:
             time.sleep(0.05)
         while not turn.search(_pane(window)):
             time.sleep(0.005)
-        while (match := turn.search(_pane(window))) is None or int(match.group(1)) < 50:
+        played = 0  # the latest turn the status line showed (the help overlay may hide it at times)
+        while played < 50 and len(presses) < 200:
+            if (match := turn.search(_pane(window))) is not None:
+                played = int(match.group(1))
             presses += _toggle_help(window)
-            if len(presses) >= 200:
-                break
-        played = int(turn.search(_pane(window)).group(1))
     finally:
         subprocess.run(["tmux", "kill-window", "-t", window], check=False)
     return idle, presses, played
