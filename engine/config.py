@@ -10,13 +10,17 @@ from typing import Any
 from engine.errors import StorageError
 
 
-def user_config_dir() -> Path:
-    """``$AITELEPHONE_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/aitelephone``, else ``~/.config/aitelephone``."""
-    configured = os.environ.get("AITELEPHONE_CONFIG_DIR")
+def _user_dir(own_variable: str, xdg_variable: str, usual: str) -> Path:
+    """``$own_variable``, else ``$xdg_variable/aitelephone``, else ``~/usual/aitelephone``."""
+    configured = os.environ.get(own_variable)
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "aitelephone"
+    return Path(os.environ.get(xdg_variable) or Path.home() / usual) / "aitelephone"
+
+
+def user_config_dir() -> Path:
+    """``$AITELEPHONE_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/aitelephone``, else ``~/.config/aitelephone``."""
+    return _user_dir("AITELEPHONE_CONFIG_DIR", "XDG_CONFIG_HOME", ".config")
 
 
 def read_toml(text: str, source: str) -> dict[str, Any]:
@@ -28,9 +32,6 @@ def read_toml(text: str, source: str) -> dict[str, Any]:
 
 
 def user_cache_dir() -> Path:
-    """Where aitelephone keeps what it can compute again (``$AITELEPHONE_CACHE_DIR`` or ``~/.cache/aitelephone``)."""
-    configured = os.environ.get("AITELEPHONE_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "aitelephone"
+    """Where aitelephone keeps what it can compute again: ``$AITELEPHONE_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/aitelephone``, else ``~/.cache/aitelephone``."""
+    return _user_dir("AITELEPHONE_CACHE_DIR", "XDG_CACHE_HOME", ".cache")
