@@ -1,7 +1,8 @@
 """Tournaments against the loopback fake (in its own process), with injected latencies (drawing 30 ms,
 caption 15 ms, embedding 3 ms; ``--scale 10`` for calls as slow as small hosted models).
 
-    python -m benchmarks.tournament [--runs 3] [--processes N] [--scale S] [--parts floor,tournament,growth,resume]
+    python -m benchmarks.tournament [--runs 3] [--processes N] [--scale S]
+                                    [--parts floor,tournament,growth,resume,start,analyze]
 
 (from the repository root: it uses tests/fakes). Every figure is measured ``--runs`` times and printed as
 min / median / max, each run in a fresh process:
@@ -16,6 +17,10 @@ growth      100, 1,000 and 10,000 games (20 pairs × 5, 50 and 500 prompts) of 2
             turns would take most of an hour here): CPU per call and peak memory should not grow with the run.
 resume      a tournament killed with SIGKILL at about half way and resumed: the calls the resume made
             against the calls that were missing.
+start       `aitelephone play --turns 10` from a cold process, the offline models: wall time.
+analyze     `aitelephone analyze` of the 120-game tournament played against the fake drawing and reading
+            real pictures (the offline painter and reader), with no strip drawn yet: wall time, with the
+            run's embedder reachable (attractors computed and drawn) and without it.
 """
 
 from __future__ import annotations
@@ -73,13 +78,14 @@ def physical_bound(plan: TournamentPlan, concurrency: int, latency: dict[str, fl
 class FakeProcess:
     """The loopback fake in its own process, so its work does not share the client's GIL."""
 
-    def __init__(self, latency: dict[str, float]):
+    def __init__(self, latency: dict[str, float], cheap: bool = True):
         self.latency = latency
+        self.cheap = cheap  # tiny one-colour drawings, or the offline painter's and reader's real ones
 
     def __enter__(self) -> FakeProcess:
         latency = ",".join(f"{kind}={seconds}" for kind, seconds in self.latency.items())
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.server", "--cheap", "--latency", latency],
+            [sys.executable, "-m", "tests.fakes.server", *(["--cheap"] if self.cheap else []), "--latency", latency],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -215,12 +221,47 @@ def kill_and_resume(fake: FakeProcess, processes: int) -> None:
     print(f"answers taken from the result cache {runner.cache.hits}")
 
 
+def _wall(command: list[str], env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def cold_start(runs: int) -> None:
+    walls = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as scratch:
+            walls.append(_wall([sys.executable, "-m", "tui.cli.main", "play", "--turns", "10", "--out", scratch]))
+    print(f"{'play --turns 10, cold':<28} wall {_spread(walls, '{:.2f}')} s", flush=True)
+
+
+def fresh_analysis(runs: int, latency: dict[str, float]) -> None:
+    plan = article_plan()
+    cheap_fake = os.environ["REPLICATE_BASE_URL"]
+    with tempfile.TemporaryDirectory() as scratch, FakeProcess(latency, cheap=False) as fake:
+        folder = Path(scratch) / "run"
+        os.environ["REPLICATE_BASE_URL"] = fake.url
+        with start_tournament(plan, folder) as store:
+            Tournament(plan, Catalog.load(), store, concurrency=16, limits={"replicate": 16}).run(lambda event: None)
+        analyze = [sys.executable, "-m", "tui.cli.main", "analyze", str(folder)]
+        without_key = {name: value for name, value in os.environ.items() if name != "REPLICATE_API_TOKEN"}
+        for label, env in (("attractors drawn", None), ("no embedder, no attractors", without_key)):
+            walls = []
+            for _ in range(runs):
+                shutil.rmtree(load_run(folder).analysis_folder, ignore_errors=True)
+                walls.append(_wall(analyze, env))
+            print(f"{'analyze, 120 games, fresh':<28} wall {_spread(walls, '{:.2f}')} s   ({label})", flush=True)
+    os.environ["REPLICATE_BASE_URL"] = cheap_fake
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3, help="measure each figure this many times (default 3)")
     parser.add_argument("--processes", type=int, default=1, help="game processes of each tournament (default 1)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the latencies (10: small hosted models)")
-    parser.add_argument("--parts", default="floor,tournament,growth,resume", help="which measurements to make")
+    parser.add_argument(
+        "--parts", default="floor,tournament,growth,resume,start,analyze", help="which measurements to make"
+    )
     parser.add_argument("--serial", action="store_true", help="also the concurrency-1 tournament (over a minute)")
     parser.add_argument("--growth-turns", type=int, default=2)
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
@@ -257,6 +298,10 @@ def main() -> None:
                 _report(f"{len(plan.games):,} games × {plan.turns} turns, c=16", runs)
         if "resume" in parts:
             kill_and_resume(fake, args.processes)
+        if "start" in parts:
+            cold_start(args.runs)
+        if "analyze" in parts:
+            fresh_analysis(args.runs, latency)
 
 
 if __name__ == "__main__":

@@ -101,16 +101,15 @@ if TYPE_CHECKING:
     from engine.export.attractor_chart import write_attractor_chart
     from engine.export.charts import write_charts
     from engine.export.fiftyone import export_fiftyone
-    from engine.export.filmstrip import write_filmstrips
-    from engine.export.pictures import write_pictures
+    from engine.export.filmstrip import Filmstrips, write_filmstrips
 
 # Exports pull in matplotlib; they load on first use so that starting a game stays quick.
 _LAZY = {
     "write_attractor_chart": "engine.export.attractor_chart",
     "write_charts": "engine.export.charts",
     "export_fiftyone": "engine.export.fiftyone",
+    "Filmstrips": "engine.export.filmstrip",
     "write_filmstrips": "engine.export.filmstrip",
-    "write_pictures": "engine.export.pictures",
 }
 
 __all__ = [
@@ -144,6 +143,7 @@ __all__ = [
     "EmbeddingCache",
     "Embedder",
     "Event",
+    "Filmstrips",
     "GeneratedImage",
     "ImageReady",
     "ImageToText",
@@ -211,7 +211,6 @@ __all__ = [
     "write_animations",
     "write_charts",
     "write_filmstrips",
-    "write_pictures",
 ]
 
 

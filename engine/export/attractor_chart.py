@@ -11,6 +11,7 @@ from PIL import Image
 from engine.attractors import AttractorReport
 
 SHOWN = 6  # attractors drawn with their exemplar; the table in the terminal lists them all
+LABELLED_LEAVES = 40  # more games than this and their names would overlap each other and the exemplars
 
 
 def write_attractor_chart(report: AttractorReport, path: Path) -> Path:
@@ -25,7 +26,8 @@ def write_attractor_chart(report: AttractorReport, path: Path) -> Path:
     shown = report.attractors[:SHOWN]
     columns = max(len(shown), 1)
     figure = plt.figure(figsize=(max(9.0, 2.6 * columns), 9.5), dpi=110)
-    grid = figure.add_gridspec(2, columns, height_ratios=[1.1, 1.6], hspace=0.35)
+    labelled = len(report.end_states) <= LABELLED_LEAVES
+    grid = figure.add_gridspec(2, columns, height_ratios=[1.1, 1.6], hspace=0.35 if labelled else 0.15)
 
     tree = figure.add_subplot(grid[0, :])
     several_pairs = len({(game.t2i, game.i2t) for game in report.end_states}) > 1
@@ -38,9 +40,12 @@ def write_attractor_chart(report: AttractorReport, path: Path) -> Path:
         color_threshold=report.threshold,
         above_threshold_color="#999999",
         labels=labels,
+        no_labels=not labelled,
         leaf_rotation=90 if len(labels) > 12 else 30,
         leaf_font_size=7,
     )
+    if not labelled:
+        tree.set_xlabel("one leaf a game; the terminal's table lists each attractor's prompts and pairs", fontsize=8)
     tree.axhline(report.threshold, color="#c0392b", linestyle="--", linewidth=1)
     what = "captions and images" if report.with_images else "captions"
     tree.set_title(

@@ -1,25 +1,30 @@
 """A conversation as one picture, like the article's figures: each turn's image in a row, the text it was
 drawn from in red and the caption it produced in green beneath, the models on the strip.
 
-Drawing a run's strips is most of `analyze`, so they are drawn in parallel (Pillow decodes, scales and
-encodes without the GIL), each text line is rasterised once (a caption is also the next turn's text, and
-settled games repeat theirs), and a strip already drawn from the same turns is kept.
+Drawing a run's strips is most of `analyze`, so they are drawn in worker processes, each image is decoded
+and scaled once (the store links a drawing made again to the same file: a game's first drawing is shared by
+every describer, settled games repeat theirs), each text line is rasterised once (a caption is also the next
+turn's text), each strip is encoded by our own PNG writer (`png.py`), and a strip already drawn from the same
+turns is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache, lru_cache
-from io import BytesIO
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
+from PIL import Image, ImageDraw, ImageFont
 
 from engine.errors import StorageError
+from engine.export.png import png_bytes
 from engine.records import Turn
 from engine.store import Conversation, write_atomically
 from engine.untrusted import inside
@@ -30,6 +35,8 @@ LINE_HEIGHT = 15
 MARGIN = 8
 RED, GREEN, INK, PAPER = (200, 30, 40), (20, 130, 50), (30, 30, 30), (250, 250, 247)
 STAMP = "aitelephone-turns"  # a PNG text field: the hash of what the strip was drawn from
+KEPT_CELLS = 256  # scaled images kept for reuse: about 50 MB
+DRAWN_HERE_BELOW = 16  # fewer strips than this a worker are drawn here: starting a process costs about 6
 
 
 @cache
@@ -56,22 +63,49 @@ def _lines(text: str, width: int = 40) -> list[str]:
     return lines if len(lines) <= TEXT_LINES else [*lines[: TEXT_LINES - 1], lines[TEXT_LINES - 1][: width - 1] + "…"]
 
 
-def _cell(conversation: Conversation, turn: Turn) -> Image.Image | None:
-    """The turn's image as a cell, or None where it is missing or is not a readable image."""
-    try:
-        path = conversation.image_path(turn)
-        if path is None or not path.is_file():
+class _Cells:
+    """Turn images scaled to a cell, the latest ``KEPT_CELLS`` kept by file identity (device, inode, size,
+    modification time): a file linked from many turns is decoded once. Shared by the drawing threads."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[int, int, int, int], Image.Image | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conversation: Conversation, turn: Turn) -> Image.Image | None:
+        """The turn's image as a cell, or None where it is missing or is not a readable image."""
+        try:
+            path = conversation.image_path(turn)
+            if path is None:
+                return None
+            status = path.stat()
+        except (StorageError, OSError):
             return None
+        identity = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+        with self._lock:
+            if identity in self._kept:
+                self._kept.move_to_end(identity)
+                return self._kept[identity]
+        cell = _scaled(path)
+        with self._lock:
+            self._kept[identity] = cell
+            if len(self._kept) > KEPT_CELLS:
+                self._kept.popitem(last=False)
+        return cell
+
+
+def _scaled(path: Path) -> Image.Image | None:
+    try:
         with Image.open(path) as stored:
-            image = stored.convert("RGB")
-    except (StorageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            stored.load()
+            image = stored if stored.mode == "RGB" else stored.convert("RGB")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     if image.size == (2 * CELL, 2 * CELL):  # the sketch painter's size: halving is cheaper than resampling
         return image.reduce(2)
     return image.resize((CELL, CELL))
 
 
-def filmstrip(conversation: Conversation) -> Image.Image:
+def filmstrip(conversation: Conversation, cells: _Cells) -> Image.Image:
     info = conversation.info
     turns = conversation.turns
     text_height = 2 * TEXT_LINES * LINE_HEIGHT + 3 * MARGIN
@@ -83,7 +117,7 @@ def filmstrip(conversation: Conversation) -> Image.Image:
     draw.text((MARGIN, 10), heading, fill=INK, font=_font(18))
     for index, turn in enumerate(turns):
         x = MARGIN + index * (CELL + MARGIN)
-        cell = _cell(conversation, turn)
+        cell = cells.get(conversation, turn)
         if cell is not None:
             strip.paste(cell, (x, 40))
         else:
@@ -116,31 +150,66 @@ def _is_current(path: Path, stamp: str) -> bool:
         return False
 
 
-def _draw(conversation: Conversation, path: Path, stamp: str) -> None:
-    metadata = PngImagePlugin.PngInfo()
-    metadata.add_text(STAMP, stamp)
-    buffer = BytesIO()
-    # Level 1: a third of the time of the default for files half again as big; strips are mostly flat.
-    filmstrip(conversation).save(buffer, format="PNG", compress_level=1, pnginfo=metadata)
-    write_atomically(path, buffer.getvalue())
+def _draw(jobs: list[tuple[Conversation, Path, str]]) -> None:
+    """Draw and write these strips (in a worker process, or here when there are few)."""
+    cells = _Cells()
+    for conversation, path, stamp in jobs:
+        write_atomically(path, png_bytes(filmstrip(conversation, cells), {STAMP: stamp}))
+
+
+class Filmstrips:
+    """A run's strips being drawn: one PNG per conversation, named by its pair, prompt and id; a strip drawn
+    from the same turns before is kept unless ``redraw``. Many strips are drawn in worker processes (the
+    text and pasting hold the GIL, so threads used barely more than one core), a few here.
+    ``result()`` waits for them and returns every conversation's strip; leaving a ``with`` block without it
+    cancels what has not begun."""
+
+    def __init__(self, conversations: list[Conversation], folder: Path, redraw: bool = False):
+        self.paths: list[Path] = []
+        work = []
+        for conversation in conversations:
+            if not conversation.turns:
+                continue
+            info = conversation.info
+            path = inside(folder, f"{info.t2i}__{info.i2t}__{info.prompt_id}__{info.id}.png", str(folder))
+            self.paths.append(path)
+            stamp = _stamp(conversation)
+            if redraw or not _is_current(path, stamp):
+                work.append((conversation, path, stamp))
+        self._pool: ProcessPoolExecutor | None = None
+        self._drawing: list[Future[None]] = []
+        if not work:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        workers = min(os.cpu_count() or 1, len(work) // DRAWN_HERE_BELOW)
+        if workers < 1:
+            _draw(work)
+            return
+        # Games sharing a first drawing (one prompt, one painter) side by side, so one worker decodes it once.
+        work.sort(key=lambda job: (job[0].info.t2i, job[0].info.prompt_id))
+        share = -(-len(work) // (2 * workers))  # two portions a worker: one finishing early takes another
+        # spawn, never fork: the caller may have threads
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        self._drawing = [self._pool.submit(_draw, work[start : start + share]) for start in range(0, len(work), share)]
+
+    def result(self) -> list[Path]:
+        if self._pool is not None:
+            with self._pool:
+                for portion in self._drawing:
+                    portion.result()
+            self._pool = None
+        return self.paths
+
+    def __enter__(self) -> Filmstrips:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 def write_filmstrips(conversations: list[Conversation], folder: Path, redraw: bool = False) -> list[Path]:
-    """One PNG per conversation, named by its pair, prompt and id; a strip drawn from the same turns before
-    is kept unless ``redraw``. Returns every conversation's strip."""
-    strips, work = [], []
-    for conversation in conversations:
-        if not conversation.turns:
-            continue
-        info = conversation.info
-        path = inside(folder, f"{info.t2i}__{info.i2t}__{info.prompt_id}__{info.id}.png", str(folder))
-        strips.append(path)
-        stamp = _stamp(conversation)
-        if redraw or not _is_current(path, stamp):
-            work.append((conversation, path, stamp))
-    if work:
-        folder.mkdir(parents=True, exist_ok=True)
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            for future in [pool.submit(_draw, *job) for job in work]:
-                future.result()
-    return strips
+    """The strips of ``conversations`` in ``folder`` (see ``Filmstrips``), drawn before this returns."""
+    with Filmstrips(conversations, folder, redraw) as strips:
+        return strips.result()

@@ -6,6 +6,7 @@ import argparse
 import sys
 import textwrap
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from rich.markup import escape
@@ -25,6 +26,7 @@ from engine import (
     AttractorReport,
     Catalog,
     Event,
+    Filmstrips,
     InvalidInput,
     LeaderboardRow,
     ModelUnavailable,
@@ -43,7 +45,7 @@ from engine import (
     start_tournament,
     write_animations,
     write_attractor_chart,
-    write_pictures,
+    write_charts,
 )
 from tui.cli.output import BUDGET_ADVICE, BUDGET_HELP, console
 
@@ -232,24 +234,31 @@ def analyze(args: argparse.Namespace) -> int:
     for problem in run.problems:
         console.print(f"[red]unreadable:[/] {escape(problem)}", soft_wrap=True)
     analysis = Analysis(run)
-    _print_leaderboards(analysis)
-    report: AttractorReport | None = None
-    try:
-        report = find_attractors(run, run_embedder(Catalog.load(), run, args.embedder), args.threshold)
-    except (InvalidInput, ModelUnavailable, UnknownModel) as error:
-        if isinstance(error, UnknownModel) and args.embedder is not None:
-            raise  # the user's own mistake; a run that names an embedder this catalog lacks is only reported
-        console.print(f"[yellow]no attractors:[/] {escape(str(error))}", soft_wrap=True)
-    if report is not None:
-        _print_attractors(report)
-    if not args.no_pictures:
-        charts, strips = write_pictures(analysis, run.charts_folder, run.filmstrips_folder, redraw=args.redraw)
-        console.print(
-            f"{len(charts)} charts and {len(strips)} filmstrips in [bold]{escape(str(run.analysis_folder))}[/]"
-        )
+    # The strips are drawn in worker processes while the tables, the attractors and the charts are made here.
+    with (
+        nullcontext()
+        if args.no_pictures
+        else Filmstrips(analysis.conversations, run.filmstrips_folder, args.redraw) as strips
+    ):
+        _print_leaderboards(analysis)
+        report: AttractorReport | None = None
+        try:
+            report = find_attractors(run, run_embedder(Catalog.load(), run, args.embedder), args.threshold)
+        except (InvalidInput, ModelUnavailable, UnknownModel) as error:
+            if isinstance(error, UnknownModel) and args.embedder is not None:
+                raise  # the user's own mistake; a run that names an embedder this catalog lacks is only reported
+            console.print(f"[yellow]no attractors:[/] {escape(str(error))}", soft_wrap=True)
         if report is not None:
-            chart = write_attractor_chart(report, run.attractors_chart)
-            console.print(f"attractors drawn in [bold]{escape(str(chart))}[/]")
+            _print_attractors(report)
+        if strips is not None:
+            charts = write_charts(analysis, run.charts_folder)
+            chart = write_attractor_chart(report, run.attractors_chart) if report is not None else None
+            console.print(
+                f"{len(charts)} charts and {len(strips.result())} filmstrips"
+                f" in [bold]{escape(str(run.analysis_folder))}[/]"
+            )
+            if chart is not None:
+                console.print(f"attractors drawn in [bold]{escape(str(chart))}[/]")
     return 0 if not run.problems else 1
 
 
