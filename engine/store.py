@@ -24,7 +24,7 @@ from engine.journal_lines import parse_json, read_journal, repair_torn_end
 from engine.protocols import GeneratedImage
 from engine.records import ENDED, ConversationInfo, Status, Turn
 from engine.runlock import LOCK_FILE, RunLock
-from engine.untrusted import inside
+from engine.untrusted import inside, plain_name
 
 FORMAT = "aitelephone-run"
 VERSION = 1
@@ -188,6 +188,10 @@ class Journal:
 
     def __init__(self, conversation: Conversation):
         self.conversation = conversation
+        # Checked once for the whole game, not at every turn: a turn's image is written by replacing its
+        # name (a link found there is replaced, never followed), and the journal keeps its name.
+        self._journal = self._file(JOURNAL_FILE)
+        self._images = self._file(IMAGES_FOLDER)
 
     def _file(self, name: str) -> Path:
         folder = self.conversation.folder
@@ -196,7 +200,7 @@ class Journal:
     def save_image(self, step: int, image: GeneratedImage) -> Path:
         """Store a turn's image the moment it exists (hosted URLs expire); returns its path. An image the
         result cache holds already is linked to, not written again."""
-        path = self._file(f"{IMAGES_FOLDER}/turn-{step:02d}{image.suffix}")
+        path = self._images / plain_name(f"turn-{step:02d}{image.suffix}", str(self._images))
         if image.file is None or not link_atomically(image.file, path):
             write_atomically(path, image.data)
         remember_image(path, image)
@@ -205,7 +209,7 @@ class Journal:
     def append(self, turn: Turn) -> None:
         """Append one turn to the journal and force it to disk before the next model call."""
         line = json.dumps(turn.to_json(), ensure_ascii=False) + "\n"
-        with open(self._file(JOURNAL_FILE), "a", encoding="utf-8") as journal:
+        with open(self._journal, "a", encoding="utf-8") as journal:
             journal.write(line)
             journal.flush()
             os.fsync(journal.fileno())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from engine.errors import StorageError
@@ -37,6 +38,14 @@ def plain_name(value: object, what: str) -> str:
     return value
 
 
+@lru_cache(maxsize=1024)
+def _real_folder(root: str) -> Path:
+    """Where ``root`` really is, found once: a game checks thousands of paths against a few folders. Should
+    ``root`` later be pointed elsewhere, the paths under it resolve there too, no longer inside what was
+    found here, and are refused."""
+    return Path(root).resolve()
+
+
 def inside(root: Path, relative: str | PurePosixPath, what: str) -> Path:
     """``root/relative``, refused unless every part of ``relative`` is a plain name and the path, with every
     symbolic link followed, stays inside ``root``. ``what`` names where ``relative`` came from (a file, a
@@ -49,7 +58,7 @@ def inside(root: Path, relative: str | PurePosixPath, what: str) -> Path:
     path = root.joinpath(*parts)
     try:
         resolved = path.resolve()
-        base = root.resolve()
+        base = _real_folder(str(root))
     except (OSError, RuntimeError) as error:  # a symlink loop
         raise StorageError(f"{what}: {str(relative)!r} cannot be resolved ({type(error).__name__}); refused") from error
     if not resolved.is_relative_to(base):
