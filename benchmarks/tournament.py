@@ -8,7 +8,8 @@ caption 15 ms, embedding 3 ms; ``--scale 10`` for calls as slow as small hosted 
 min / median / max, each run in a fresh process:
 
 floor       the official clients alone, nothing of ours: a turn's calls (a drawing and its download, a
-            caption, two embeddings) at concurrency 16. Client CPU per model call: what the libraries cost.
+            caption, two embeddings) at concurrency 16, in threads and through the clients' asyncio
+            interfaces. Client CPU per model call: what the libraries cost.
 tournament  the article's experiment, 3 text→image × 4 image→text models × 10 prompts = 120 games of 10
             turns, measured with ImageBind, at concurrency 16 (and 1 with --serial): wall time against the
             physical bound max(longest game's chain of calls, total call time / concurrency), and the client's
@@ -167,6 +168,50 @@ def _one_floor(spec: dict[str, Any]) -> dict[str, float]:
     return _measure(play)
 
 
+def _one_async_floor(spec: dict[str, Any]) -> dict[str, float]:
+    """The same calls through the clients' asyncio interfaces, from one thread: what the clients cost with no
+    thread taking turns at the GIL."""
+    import asyncio
+    import base64
+
+    from replicate.client import Client
+
+    catalog = Catalog.load()
+    painter, reader, embedder = (catalog.get(model_id, kind) for model_id, kind in spec["models"])
+    version = {entry.id: entry.ref.partition(":")[2] for entry in (painter, reader, embedder)}
+
+    async def play() -> None:
+        client = Client(api_token=os.environ["REPLICATE_API_TOKEN"], base_url=os.environ["REPLICATE_BASE_URL"])
+        downloads = httpx.AsyncClient()
+        places = asyncio.Semaphore(spec["concurrency"])
+
+        async def create(entry_id: str, model_input: dict[str, Any]) -> Any:
+            for attempt in range(3):  # the fake may close a kept-alive connection as a request goes out
+                try:
+                    prediction = await client.predictions.async_create(
+                        version=version[entry_id], input=model_input, wait=60
+                    )
+                    return prediction.output
+                except httpx.TransportError:
+                    if attempt == 2:
+                        raise
+            return None
+
+        async def turn(index: int) -> None:
+            async with places:
+                output = await create(painter.id, {"prompt": f"an apple number {index}", "seed": index})
+                image = (await downloads.get(output[0] if isinstance(output, list) else output)).content
+                data_url = "data:image/png;base64," + base64.b64encode(image).decode()
+                await create(reader.id, {"image": data_url, "task": "image_captioning"})
+                await create(embedder.id, {"text_input": f"a caption {index}", "modality": "text"})
+                await create(embedder.id, {"input": data_url, "modality": "vision"})
+
+        await asyncio.gather(*(turn(index) for index in range(spec["turns"])))
+        await downloads.aclose()
+
+    return _measure(lambda: asyncio.run(play()))
+
+
 def _in_fresh_process(kind: str, spec: dict[str, Any], fake: FakeProcess) -> dict[str, float]:
     """Run one measurement in a new process (so peak memory is its own) and count the calls it made."""
     before = fake.calls()
@@ -268,7 +313,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.measure:  # a child of this benchmark: one measurement, printed as JSON
         kind, spec = args.measure
-        print(json.dumps((_one_tournament if kind == "tournament" else _one_floor)(json.loads(spec))))
+        measure = {"tournament": _one_tournament, "floor": _one_floor, "async-floor": _one_async_floor}[kind]
+        print(json.dumps(measure(json.loads(spec))))
         return
 
     latency = {kind: seconds * args.scale for kind, seconds in BASE_LATENCY.items()}
@@ -284,6 +330,8 @@ def main() -> None:
             spec = {"models": [["stable-diffusion", "t2i"], ["blip", "i2t"], [EMBEDDER, "embed"]], "turns": 1200}
             runs = [_in_fresh_process("floor", {**spec, "concurrency": 16}, fake) for _ in range(args.runs)]
             _report("official clients alone, c=16", runs)
+            runs = [_in_fresh_process("async-floor", {**spec, "concurrency": 16}, fake) for _ in range(args.runs)]
+            _report("the same, asyncio, c=16", runs)
         if "tournament" in parts:
             plan = article_plan()
             for concurrency in (1, 16) if args.serial else (16,):
