@@ -19,6 +19,8 @@ def write_charts(analysis: Analysis, folder: Path) -> list[Path]:
     written = []
     for level in analysis.levels:
         figure, axes = plt.subplots(figsize=(9, 5.5), dpi=110)
+        if len(analysis.pairs) > 10:  # the default cycle has ten colours: two pairs would share one
+            axes.set_prop_cycle(color=[plt.get_cmap("tab20")(index) for index in range(20)])
         for pair in analysis.pairs:
             cells = analysis.by_step(pair, level)
             if not cells:
@@ -41,7 +43,7 @@ def write_charts(analysis: Analysis, folder: Path) -> list[Path]:
         axes.grid(alpha=0.3)
         axes.legend(fontsize=8, loc="lower right")
         path = inside(folder, f"drift-{level}.png", str(folder))
-        figure.tight_layout()
+        figure.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.1)  # fixed: measuring it draws twice
         figure.savefig(path)
         plt.close(figure)
         written.append(path)
