@@ -36,7 +36,7 @@ MARGIN = 8
 RED, GREEN, INK, PAPER = (200, 30, 40), (20, 130, 50), (30, 30, 30), (250, 250, 247)
 STAMP = "aitelephone-turns"  # a PNG text field: the hash of what the strip was drawn from
 KEPT_CELLS = 256  # scaled images kept for reuse: about 50 MB
-DRAWN_HERE_BELOW = 16  # fewer strips than this a worker are drawn here: starting a process costs about 6
+DRAWN_HERE_BELOW = 16  # strips a worker must have to be worth starting (a start costs about 6 strips)
 
 
 @cache
