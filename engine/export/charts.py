@@ -14,6 +14,7 @@ def write_charts(analysis: Analysis, folder: Path) -> list[Path]:
 
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -38,6 +39,7 @@ def write_charts(analysis: Analysis, folder: Path) -> list[Path]:
             )
         axes.set_title(f"Drift from the prompt, {level} prompts")
         axes.set_xlabel("step")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole turns
         axes.set_ylabel("mean cosine distance to the prompt")
         axes.set_ylim(bottom=0)
         axes.grid(alpha=0.3)
