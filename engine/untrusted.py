@@ -58,7 +58,7 @@ def inside(root: Path, relative: str | PurePosixPath, what: str) -> Path:
     path = root.joinpath(*parts)
     try:
         resolved = path.resolve()
-        base = _real_folder(str(root))
+        base = _real_folder(str(root.absolute()))  # the working folder may change; a relative name with it
     except (OSError, RuntimeError) as error:  # a symlink loop
         raise StorageError(f"{what}: {str(relative)!r} cannot be resolved ({type(error).__name__}); refused") from error
     if not resolved.is_relative_to(base):

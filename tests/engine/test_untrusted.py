@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import httpx
 import openai
@@ -82,6 +83,24 @@ def test_inside_follows_links_and_refuses_what_leads_out(tmp_path):
             inside(root, hostile, "journal:1")
     with pytest.raises(StorageError, match="cannot be resolved|leads outside"):
         inside(root, "images/loop.png", "journal:1")
+
+
+def test_a_folder_found_once_is_still_checked_when_it_moves_or_the_working_folder_does(tmp_path, monkeypatch):
+    """Where a run's folder really is is found once per process; the paths under it are resolved every time."""
+    real, elsewhere = tmp_path / "real", tmp_path / "elsewhere"
+    for folder in (real, elsewhere):
+        (folder / "run").mkdir(parents=True)
+    (tmp_path / "current").symlink_to(real)
+    root = tmp_path / "current" / "run"
+    assert inside(root, "journal.jsonl", "run") == root / "journal.jsonl"
+    (tmp_path / "current").unlink()
+    (tmp_path / "current").symlink_to(elsewhere)  # the same name now leads to another folder
+    with pytest.raises(StorageError, match="leads outside"):
+        inside(root, "journal.jsonl", "run")
+
+    for folder in (real, elsewhere):  # a relative name means another folder once the working folder changes
+        monkeypatch.chdir(folder)
+        assert inside(Path("run"), "journal.jsonl", "run") == Path("run") / "journal.jsonl"
 
 
 def test_new_files_of_a_run_follow_the_umask(tmp_path, offline_line):
