@@ -15,7 +15,6 @@ import json
 import multiprocessing
 import os
 import textwrap
-import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache, lru_cache
@@ -65,11 +64,10 @@ def _lines(text: str, width: int = 40) -> list[str]:
 
 class _Cells:
     """Turn images scaled to a cell, the latest ``KEPT_CELLS`` kept by file identity (device, inode, size,
-    modification time): a file linked from many turns is decoded once. Shared by the drawing threads."""
+    modification time): a file linked from many turns is decoded once. One for each portion of strips."""
 
     def __init__(self) -> None:
         self._kept: OrderedDict[tuple[int, int, int, int], Image.Image | None] = OrderedDict()
-        self._lock = threading.Lock()
 
     def get(self, conversation: Conversation, turn: Turn) -> Image.Image | None:
         """The turn's image as a cell, or None where it is missing or is not a readable image."""
@@ -81,15 +79,12 @@ class _Cells:
         except (StorageError, OSError):
             return None
         identity = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-        with self._lock:
-            if identity in self._kept:
-                self._kept.move_to_end(identity)
-                return self._kept[identity]
-        cell = _scaled(path)
-        with self._lock:
-            self._kept[identity] = cell
-            if len(self._kept) > KEPT_CELLS:
-                self._kept.popitem(last=False)
+        if identity in self._kept:
+            self._kept.move_to_end(identity)
+            return self._kept[identity]
+        cell = self._kept[identity] = _scaled(path)
+        if len(self._kept) > KEPT_CELLS:
+            self._kept.popitem(last=False)
         return cell
 
 

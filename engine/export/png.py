@@ -2,8 +2,7 @@
 
 Pillow picks a filter per row by trying all five, which is most of its time on a wide strip; the "Up"
 filter alone (each byte minus the one above it), computed with numpy, and zlib at level 1 write the same
-strip in a third of the time for a file about as big. Both numpy and zlib work without the GIL, so strips
-encode in parallel.
+strip in a third of the time for a file about as big.
 """
 
 from __future__ import annotations
