@@ -186,16 +186,17 @@ def _one_async_floor(spec: dict[str, Any]) -> dict[str, float]:
         places = asyncio.Semaphore(spec["concurrency"])
 
         async def create(entry_id: str, model_input: dict[str, Any]) -> Any:
-            for attempt in range(3):  # the fake may close a kept-alive connection as a request goes out
+            async def once() -> Any:
+                return (
+                    await client.predictions.async_create(version=version[entry_id], input=model_input, wait=60)
+                ).output
+
+            for _ in range(2):  # the fake may close a kept-alive connection as a request goes out
                 try:
-                    prediction = await client.predictions.async_create(
-                        version=version[entry_id], input=model_input, wait=60
-                    )
-                    return prediction.output
+                    return await once()
                 except httpx.TransportError:
-                    if attempt == 2:
-                        raise
-            return None
+                    pass
+            return await once()
 
         async def turn(index: int) -> None:
             async with places:
@@ -239,14 +240,19 @@ def _report(label: str, runs: list[dict[str, float]], bound: float | None = None
     print(line, flush=True)
 
 
+def article_tournament_command(folder: Path, *options: str) -> list[str]:
+    """`aitelephone tournament` playing the article's plan at concurrency 16 into ``folder``."""
+    command = [sys.executable, "-m", "tui.cli.main", "tournament", "--t2i", ",".join(T2I), "--i2t", ",".join(I2T)]
+    command += ["--embedder", EMBEDDER, "--concurrency", "16", "--limit", "replicate=16", "--out", str(folder)]
+    return [*command, *options, "--yes"]
+
+
 def kill_and_resume(fake: FakeProcess, processes: int) -> None:
     plan = article_plan()
     planned = len(plan.games) * plan.turns
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "run"
-        command = [sys.executable, "-m", "tui.cli.main", "tournament", "--t2i", ",".join(T2I), "--i2t", ",".join(I2T)]
-        command += ["--embedder", EMBEDDER, "--concurrency", "16", "--limit", "replicate=16", "--out", str(folder)]
-        command += ["--processes", str(processes), "--yes"]
+        command = article_tournament_command(folder, "--processes", str(processes))
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while sum(len(p.read_text().splitlines()) for p in folder.glob("conversations/*/journal.jsonl")) < planned / 2:
             time.sleep(0.005)
@@ -268,7 +274,7 @@ def kill_and_resume(fake: FakeProcess, processes: int) -> None:
 
 def _wall(command: list[str], env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - started
 
 
@@ -281,22 +287,18 @@ def cold_start(runs: int) -> None:
 
 
 def fresh_analysis(runs: int, latency: dict[str, float]) -> None:
-    plan = article_plan()
-    cheap_fake = os.environ["REPLICATE_BASE_URL"]
     with tempfile.TemporaryDirectory() as scratch, FakeProcess(latency, cheap=False) as fake:
         folder = Path(scratch) / "run"
-        os.environ["REPLICATE_BASE_URL"] = fake.url
-        with start_tournament(plan, folder) as store:
-            Tournament(plan, Catalog.load(), store, concurrency=16, limits={"replicate": 16}).run(lambda event: None)
+        real_pictures = {**os.environ, "REPLICATE_BASE_URL": fake.url}
+        _wall(article_tournament_command(folder), real_pictures)
         analyze = [sys.executable, "-m", "tui.cli.main", "analyze", str(folder)]
-        without_key = {name: value for name, value in os.environ.items() if name != "REPLICATE_API_TOKEN"}
-        for label, env in (("attractors drawn", None), ("no embedder, no attractors", without_key)):
+        without_key = {name: value for name, value in real_pictures.items() if name != "REPLICATE_API_TOKEN"}
+        for label, env in (("attractors drawn", real_pictures), ("no embedder, no attractors", without_key)):
             walls = []
             for _ in range(runs):
                 shutil.rmtree(load_run(folder).analysis_folder, ignore_errors=True)
                 walls.append(_wall(analyze, env))
             print(f"{'analyze, 120 games, fresh':<28} wall {_spread(walls, '{:.2f}')} s   ({label})", flush=True)
-    os.environ["REPLICATE_BASE_URL"] = cheap_fake
 
 
 def main() -> None:
