@@ -20,10 +20,14 @@ def status(app) -> str:
 @pytest.mark.slow
 async def test_replay_plays_by_itself_pauses_steps_and_loops(tmp_path, offline_line):
     folder = saved_run(tmp_path, offline_line, turns=3)
-    app = make_app(tmp_path, replay=folder, autoplay=True, delay=0.5)
+    # It starts slow, so that the first turn is still showing when first looked at on a busy machine, then
+    # goes at half a second a turn.
+    app = make_app(tmp_path, replay=folder, autoplay=True, delay=5.0)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = app.screen
         assert isinstance(screen, ReplayScreen) and view(app).step == 1
+        assert "▶ playing, 5 s a turn" in status(app)
+        await pilot.press(*["plus"] * 9)
         assert "▶ playing, 0.5 s a turn" in status(app) and "loop off" in status(app)
         await wait_until(pilot, lambda: view(app).step == 2, seconds=30)
         await pilot.press("space")
