@@ -37,6 +37,7 @@ from engine import (
     load_run,
     locate_runs,
     sample_run,
+    terminal_safe,
 )
 from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.game_screen import GameScreen
@@ -44,8 +45,8 @@ from tui.app.screens.help_screen import HelpScreen
 from tui.app.screens.picker_screen import GameSettings, PickerScreen
 from tui.app.screens.replay_screen import MAX_DELAY, MIN_DELAY, ReplayScreen
 from tui.app.screens.tournament_screen import TournamentScreen
+from tui.app.terminal_probe import IMAGE_CHOICES, detect_pictures
 from tui.app.themes import GAME_COLOURS, THEMES
-from tui.app.widgets.turn_image import IMAGE_MODES
 from tui.terminal import safe_segment
 
 GIL_SWITCH_SECONDS = 0.0005
@@ -110,7 +111,7 @@ class TelephoneApp(App[None]):
             self.register_theme(theme)
         self.theme = THEMES[0].name
         self.runs_dir = runs_dir
-        self.image_mode = image_mode
+        self.pictures = detect_pictures(image_mode)  # asks the terminal: before Textual reads its input
         self.replay = replay
         self.clock = clock
         self.pace = pace
@@ -248,9 +249,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--images",
-        choices=sorted(IMAGE_MODES),
+        choices=IMAGE_CHOICES,
         default="auto",
-        help="terminal graphics: auto (Kitty/Sixel/half cells), halfcell or unicode",
+        help="how pictures are drawn: auto (ask the terminal: Kitty graphics, Sixel, else half cells), kitty, sixel,"
+        " halfcell or unicode",
     )
     parser.add_argument(
         "--pace",
@@ -258,6 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         default=DEFAULT_PACE_SECONDS,
         help=f"show each turn at least this many seconds (default {DEFAULT_PACE_SECONDS}; 0 = no wait)",
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help="say how pictures are drawn, and why")
     parser.add_argument("--demo", action="store_true", help="replay the shipped sample on the stage, in a loop")
     parser.add_argument("--present", action="store_true", help="open games and replays in presentation mode")
     parser.add_argument("--autoplay", action="store_true", help="replays step by themselves (space pauses)")
@@ -279,7 +282,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"{args.replay} is not a saved run, a folder of runs, or a part of one")
     if not MIN_DELAY <= args.delay <= MAX_DELAY:
         parser.error(f"--delay takes {MIN_DELAY:g} to {MAX_DELAY:g} seconds, not {args.delay:g}")
-    TelephoneApp(
+    app = TelephoneApp(
         runs_dir=args.runs,
         image_mode=args.images,
         replay=args.replay,
@@ -289,7 +292,10 @@ def main(argv: list[str] | None = None) -> None:
         loop=args.loop or args.demo,
         delay=args.delay,
         demo=args.demo,
-    ).run()
+    )
+    if args.verbose:
+        print(terminal_safe(app.pictures.describe()), file=sys.stderr)
+    app.run()
 
 
 __all__ = ["TelephoneApp", "main"]

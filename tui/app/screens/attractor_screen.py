@@ -45,7 +45,7 @@ class AttractorScreen(Screen[None]):
         with Horizontal(id="attractors"):
             yield DataTable(id="groups", cursor_type="row", zebra_stripes=True)
             with Vertical(id="exemplar"):
-                yield TurnImage(telephone_app(self).image_mode, id="exemplar-image")
+                yield TurnImage(telephone_app(self).pictures, id="exemplar-image")
                 yield Static(id="exemplar-caption")
         yield Label(id="method")
         yield Footer()

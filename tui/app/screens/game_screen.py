@@ -82,7 +82,7 @@ class GameScreen(Screen[None]):
         app = telephone_app(self)
         settings = self.settings
         yield ConversationView(
-            settings.prompt.text, settings.embedder, settings.turns, app.image_mode, presenting=self.presenting
+            settings.prompt.text, settings.embedder, settings.turns, app.pictures, presenting=self.presenting
         )
         yield Footer()
 

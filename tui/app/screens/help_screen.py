@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.app.typed import telephone_app
+
 ABOUT = (
     "AI Telephone: a text-to-image model draws the prompt, an image-to-text model describes the drawing, "
     "the description is drawn again, and so on. The drift line shows how far each description has moved "
@@ -54,3 +56,5 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(ABOUT))
             yield Static("")
             yield Static(table)
+            yield Static("")
+            yield Static(Text(telephone_app(self).pictures.describe()), id="help-pictures")

@@ -76,7 +76,7 @@ class ReplayScreen(Screen[None]):
         info = self.conversation.info
         app = telephone_app(self)
         turns = len(self.conversation.turns)
-        return ConversationView(info.prompt, info.embedder, turns, app.image_mode, presenting=self.presenting)
+        return ConversationView(info.prompt, info.embedder, turns, app.pictures, presenting=self.presenting)
 
     def on_mount(self) -> None:
         self._fill()

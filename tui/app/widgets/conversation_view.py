@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import Label, ListItem, ListView, Static
 
 from engine import Turn
+from tui.app.terminal_probe import PictureSetup
 from tui.app.widgets.drift import DriftLine
 from tui.app.widgets.stage import Stage
 from tui.app.widgets.turn_image import TurnImage
@@ -45,7 +46,7 @@ class ConversationView(Vertical):
         prompt: str,
         embedder: str,
         total: int,
-        image_mode: str = "auto",
+        pictures: PictureSetup,
         presenting: bool = False,
     ) -> None:
         # Styled for the stage from the start when it opens there: restyling after mounting costs a frame.
@@ -54,7 +55,7 @@ class ConversationView(Vertical):
         self.prompt = prompt
         self.embedder = embedder
         self.total = total  # the turns the game is meant to have
-        self.image_mode = image_mode
+        self.pictures = pictures
         self.turns: list[Turn] = []
         self.images: list[Path | None] = []  # each turn's stored image
         self.step = 0  # the turn shown; 0 = none yet
@@ -64,7 +65,7 @@ class ConversationView(Vertical):
         with Horizontal(id="conversation"):
             yield ListView(id="turn-list")
             with Horizontal(id="turn-detail"):
-                yield TurnImage(self.image_mode, id="turn-image")
+                yield TurnImage(self.pictures, id="turn-image")
                 with VerticalScroll(id="turn-text"):
                     yield Static(Text(self.prompt), id="drawn", classes="drawn")
                     yield Static(id="caption", classes="caption")
@@ -73,7 +74,7 @@ class ConversationView(Vertical):
             yield DriftLine(id="drift-line")
             yield Label("2", id="drift-end")
             yield Label("", id="drift-value")
-        yield Stage(self.prompt, self.embedder, self.image_mode, id="stage")
+        yield Stage(self.prompt, self.embedder, self.pictures, id="stage")
 
     def on_mount(self) -> None:
         self.query_one("#turn-list").border_title = "Turns"

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
 from engine import Turn
+from tui.app.terminal_probe import PictureSetup
 from tui.app.widgets.drift import DistanceBar, DriftLine
 from tui.app.widgets.turn_image import TurnImage
 
@@ -31,17 +32,17 @@ class StageBody(Horizontal):
 
 
 class Stage(Vertical):
-    def __init__(self, prompt: str, embedder: str, image_mode: str, *, id: str | None = None) -> None:
+    def __init__(self, prompt: str, embedder: str, pictures: PictureSetup, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.prompt = prompt
         self.embedder = embedder
-        self.image_mode = image_mode
+        self.pictures = pictures
         self.numbers = (0, 0, False, "–")  # step, total, whether it is still playing, distance as shown
 
     def compose(self) -> ComposeResult:
         yield Static(Text.assemble(("PROMPT  ", "bold"), self.prompt), id="stage-prompt")
         with StageBody(id="stage-body"):
-            yield TurnImage(self.image_mode, id="stage-image")
+            yield TurnImage(self.pictures, id="stage-image")
             with Vertical(id="stage-side"):
                 with Horizontal(id="stage-step"):
                     yield Static("TURN", classes="stage-label")

@@ -1,63 +1,33 @@
-"""A turn's image as terminal graphics (Kitty, Sixel or half cells, chosen by textual-image), decoded and
-scaled in a thread so the event loop never waits on Pillow."""
+"""A turn's image as terminal graphics (Kitty, Sixel, half cells or Unicode blocks, as the terminal answered
+at start: see ``terminal_probe.py``), decoded and scaled in a thread so the event loop never waits on Pillow.
+
+Every mode lays the picture out in the same cells: what a Sixel or Kitty terminal shows differs from a
+half-cell run only inside the picture."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
+from typing import Any
 
 from PIL import Image as PILImage
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Center
+from textual.widget import Widget
+from textual_image.renderable.tgp import Image as TGPRenderable
+from textual_image.widget import HalfcellImage, TGPImage, UnicodeImage
 
+from tui.app.terminal_probe import PictureSetup
+from tui.app.widgets.sixel_picture import SixelPicture
 
-def _survive_a_sizeless_terminal() -> None:
-    """textual-image divides the terminal's size in pixels by its size in cells when it is imported; a terminal
-    that reports 0x0 cells (a pty nobody sized) made that a ZeroDivisionError before the app could start. Give
-    it the usual cell size instead, as it does itself when the terminal cannot say."""
-    try:
-        columns, rows = os.get_terminal_size(sys.__stdout__.fileno() if sys.__stdout__ else 1)
-    except (OSError, ValueError):
-        return
-    if columns == 0 or rows == 0:
-        from textual_image import _terminal  # its cache is the only way to answer before it asks
-
-        _terminal.get_cell_size._result = _terminal.CellSize(10, 20)  # type: ignore[attr-defined]
-
-
-_survive_a_sizeless_terminal()
-
-from textual_image._terminal import get_cell_size  # noqa: E402 - after the size check above
-from textual_image.renderable import Image as DetectedRenderable  # noqa: E402
-from textual_image.renderable.halfcell import Image as HalfcellRenderable  # noqa: E402
-from textual_image.renderable.unicode import Image as UnicodeRenderable  # noqa: E402
-from textual_image.widget import HalfcellImage, UnicodeImage  # noqa: E402
-from textual_image.widget import Image as AutoImage  # noqa: E402
-from textual_image.widget._base import Image as PictureWidget  # noqa: E402 - the base every picture widget shares
-
-IMAGE_MODES: dict[str, type[PictureWidget]] = {"auto": AutoImage, "halfcell": HalfcellImage, "unicode": UnicodeImage}
 # Character cells hold at most two pixels each: a small thumbnail is plenty and keeps rendering cheap.
 # Kitty and Sixel draw real pixels, so they get a larger one.
 CELL_THUMBNAIL = 320
 GRAPHICS_THUMBNAIL = 1024
+HALF_CELL_RATIO = 2.0  # a cell is about twice as tall as wide; every mode takes the cells half cells would
 
 
-def uses_character_cells(mode: str) -> bool:
-    """Whether ``mode`` draws with characters (two square pixels per cell) rather than terminal graphics."""
-    return mode != "auto" or DetectedRenderable in (HalfcellRenderable, UnicodeRenderable)
-
-
-def cell_ratio(mode: str) -> float:
-    """How many times taller than wide one cell's picture area is."""
-    if uses_character_cells(mode):
-        return 2.0
-    cell = get_cell_size()
-    return cell.height / cell.width
-
-
-def fit_cells(width: int, height: int, aspect: float, ratio: float) -> tuple[int, int]:
+def fit_cells(width: int, height: int, aspect: float, ratio: float = HALF_CELL_RATIO) -> tuple[int, int]:
     """The largest size in cells, within ``width`` × ``height``, of a picture ``aspect`` times wider than tall,
     on cells ``ratio`` times taller than wide: the aspect is kept, nothing is cropped."""
     if width <= 0 or height <= 0 or aspect <= 0:
@@ -68,14 +38,44 @@ def fit_cells(width: int, height: int, aspect: float, ratio: float) -> tuple[int
     return width, max(round(width / (ratio * aspect)), 1)
 
 
+def letterbox(picture: PILImage.Image, box: tuple[int, int], background: tuple[int, int, int]) -> PILImage.Image:
+    """``picture`` centred on a ``box``-shaped (pixel aspect) canvas of ``background``: Kitty stretches a
+    picture over the cells it is given."""
+    box_aspect = box[0] / box[1]
+    width, height = picture.size
+    if abs(width / height - box_aspect) < 0.01:
+        return picture
+    size = (max(width, round(height * box_aspect)), max(height, round(width / box_aspect)))
+    canvas = PILImage.new("RGB", size, background)
+    canvas.paste(picture, ((size[0] - width) // 2, (size[1] - height) // 2))
+    return canvas
+
+
+class KittyPicture(TGPImage, Renderable=TGPRenderable):
+    def on_unmount(self) -> None:
+        """The terminal keeps a picture until told to delete it: a long replay must not grow its memory."""
+        if self._renderable is not None:
+            self._renderable.cleanup()
+
+
+def picture_widget(setup: PictureSetup) -> Widget:
+    """A new picture widget for ``setup``'s mode."""
+    if setup.mode == "sixel":
+        return SixelPicture(setup)
+    if setup.mode == "kitty":
+        return KittyPicture()
+    return HalfcellImage() if setup.mode == "halfcell" else UnicodeImage()
+
+
 class TurnImage(Center):
     """Shows one stored image file; ``show(None)`` clears it. ``fit(width, height)`` makes it the largest it can
     be in that many cells (presentation mode); otherwise it fits whatever space the layout gives it."""
 
-    def __init__(self, mode: str = "auto", *, id: str | None = None) -> None:
+    def __init__(self, setup: PictureSetup, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.mode = mode
-        self._picture: PictureWidget = IMAGE_MODES[mode]()
+        self.setup = setup
+        self._picture: Any = picture_widget(setup)  # a textual-image widget (untyped) or ours
+        self._original: PILImage.Image | None = None
         self.shown: Path | None = None
         self.aspect = 1.0  # width over height of the picture shown
         self.area: tuple[int, int] | None = None  # the cells to fill, when fitting
@@ -88,6 +88,7 @@ class TurnImage(Center):
             return  # already shown (a turn's image arrives before its caption, then again with it)
         self.shown = path
         if path is None:
+            self._original = None
             self._picture.image = None
             return
         self._decode(path)
@@ -100,15 +101,25 @@ class TurnImage(Center):
     def _apply_fit(self) -> None:
         if self.area is None:
             return
-        columns, rows = fit_cells(*self.area, self.aspect, cell_ratio(self.mode))
+        columns, rows = fit_cells(*self.area, self.aspect)
         self.styles.width = columns
         self.styles.height = rows
-        self._picture.styles.width = columns
-        self._picture.styles.height = rows
+        picture = self._picture
+        picture.styles.width = columns
+        picture.styles.height = rows
+        if self.setup.mode == "kitty" and self._original is not None:
+            self._show_letterboxed(columns, rows)
+
+    def _show_letterboxed(self, columns: int, rows: int) -> None:
+        cell_width, cell_height = self.setup.cell
+        background = self.background_colors[1].rgb
+        box = (max(columns, 1) * cell_width, max(rows, 1) * cell_height)
+        assert self._original is not None
+        self._picture.image = letterbox(self._original, box, background)
 
     @work(thread=True, exclusive=True, group="decode")
     def _decode(self, path: Path) -> None:
-        size = CELL_THUMBNAIL if uses_character_cells(self.mode) else GRAPHICS_THUMBNAIL
+        size = GRAPHICS_THUMBNAIL if self.setup.draws_pixels else CELL_THUMBNAIL
         picture: PILImage.Image | None
         try:
             with PILImage.open(path) as opened:
@@ -119,8 +130,10 @@ class TurnImage(Center):
         self.app.call_from_thread(self._set_picture, path, picture)
 
     def _set_picture(self, path: Path, picture: PILImage.Image | None) -> None:
-        if path == self.shown:  # a newer image may have been asked for meanwhile
-            if picture is not None:
-                self.aspect = picture.width / picture.height
-                self._apply_fit()
-            self._picture.image = picture
+        if path != self.shown:
+            return  # a newer image was asked for meanwhile
+        self._original = picture
+        if picture is not None:
+            self.aspect = picture.width / picture.height
+        self._picture.image = picture
+        self._apply_fit()
