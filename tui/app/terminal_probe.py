@@ -207,7 +207,7 @@ def detect_pictures(requested: str) -> PictureSetup:
     else:
         stdout.flush()
         setup = choose_pictures(requested, ask_terminal(stdin.fileno(), stdout.fileno()))
-    _tell_textual_image(setup.cell)
+    tell_textual_image(setup.cell)
     return setup
 
 
@@ -222,10 +222,10 @@ def import_textual_image_quietly() -> None:
         import textual_image.renderable  # noqa: F401
     finally:
         sys.__stdout__ = stdout  # type: ignore[misc]
-    _tell_textual_image(DEFAULT_CELL)
+    tell_textual_image(DEFAULT_CELL)
 
 
-def _tell_textual_image(cell: tuple[int, int]) -> None:
+def tell_textual_image(cell: tuple[int, int]) -> None:
     from textual_image import _terminal
 
     _terminal.get_cell_size._result = _terminal.CellSize(*cell)  # type: ignore[attr-defined]  # its cache

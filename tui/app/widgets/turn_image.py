@@ -93,6 +93,11 @@ class TurnImage(Center):
             return
         self._decode(path)
 
+    def on_show(self) -> None:
+        """Laid out again when shown: a picture that arrived while this was hidden (on the stage, say) was
+        measured as no picture at all."""
+        self._picture.refresh(layout=True)
+
     def fit(self, width: int, height: int) -> None:
         """Fill at most ``width`` × ``height`` cells, aspect kept."""
         self.area = (width, height)
