@@ -23,18 +23,24 @@ def _repeat(match: re.Match[bytes]) -> bytes:
     return b"!%d%s" % (len(run), run[:1])
 
 
-def encode_sixel(picture: Image.Image, colours: int) -> str:
-    """``picture`` (its height a whole number of bands) as one Sixel image of at most ``colours`` registers."""
+def _percent(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+    red, green, blue = (round(value * 100 / 255) for value in colour)
+    return red, green, blue
+
+
+def encode_sixel(picture: Image.Image, colours: int, background: tuple[int, int, int] = (0, 0, 0)) -> str:
+    """``picture`` (its height a whole number of bands) as one Sixel image of at most ``colours`` registers.
+    Register 0 is set to ``background``: mlterm fills the rest of the picture's last cell row with it."""
     colours = max(2, min(colours - 1, 255))  # register 0 stays the background's
     quantized = picture.convert("RGB").quantize(colours, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     indices = np.asarray(quantized)
     height, width = indices.shape
     palette = quantized.getpalette() or []
     used = np.unique(indices)
-    out = [b'\x1bP0;1;0q"1;1;%d;%d' % (width, height)]
+    out = [b'\x1bP0;1;0q"1;1;%d;%d' % (width, height), b"#0;2;%d;%d;%d" % _percent(background)]
     for index in used.tolist():
-        red, green, blue = (round(value * 100 / 255) for value in palette[3 * index : 3 * index + 3])
-        out.append(b"#%d;2;%d;%d;%d" % (index + 1, red, green, blue))
+        red, green, blue = palette[3 * index : 3 * index + 3]
+        out.append(b"#%d;2;%d;%d;%d" % (index + 1, *_percent((red, green, blue))))
     bands = []
     for top in range(0, height, BAND):
         band = indices[top : top + BAND]

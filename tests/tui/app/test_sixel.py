@@ -20,7 +20,7 @@ def test_a_picture_is_whole_bands_with_no_newline_after_the_last():
     assert not body.endswith("-") and body.count("-") == 24 // 6 - 1
     defined = re.findall(r"#(\d+);2;", body)
     used = set(re.findall(r"#(\d+)(?![;\d])", body))
-    assert "0" not in defined and used <= set(defined)
+    assert defined[0] == "0" and "0" not in used and used <= set(defined)  # 0: the background, never drawn
     assert body.index(";2;") < body.index("~")  # registers first, then pixels
 
 

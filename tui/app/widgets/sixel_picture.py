@@ -45,9 +45,11 @@ class _Wanted:
     picture: Image.Image
     area: Region
     screen_rows: int
+    background: tuple[int, int, int]
 
     def same(self, other: _Wanted) -> bool:
-        return self.picture is other.picture and (self.area, self.screen_rows) == (other.area, other.screen_rows)
+        same_place = (self.area, self.screen_rows, self.background) == (other.area, other.screen_rows, other.background)
+        return self.picture is other.picture and same_place
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ class SixelPicture(SizedPicture, Renderable=_NothingToRender):
             return lines
         area = self.region
         visible = Region(area.x + crop.x, area.y + crop.y, crop.width, crop.height)
-        wanted = _Wanted(picture, visible, self.screen.size.height)
+        wanted = _Wanted(picture, visible, self.screen.size.height, self.background_colors[1].rgb)
         if self._drawn is None or not self._drawn.wanted.same(wanted):
             self._encode(wanted)
             return lines
@@ -137,7 +139,7 @@ class SixelPicture(SizedPicture, Renderable=_NothingToRender):
         if placement is None:
             return
         scaled = wanted.picture.resize((placement.width, placement.height), Image.Resampling.LANCZOS)
-        sixels = encode_sixel(scaled, self.setup.colour_registers)
+        sixels = encode_sixel(scaled, self.setup.colour_registers, wanted.background)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._encoded_now, _Drawn(wanted, placement, sixels))
 
