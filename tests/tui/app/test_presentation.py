@@ -80,7 +80,7 @@ async def test_f_toggles_the_stage_and_escape_leaves_it_before_the_replay(tmp_pa
         screen = app.screen
         assert not view(app).presenting and screen.query_one(Header).display
         await pilot.press("right", "f")
-        assert view(app).presenting and screen.has_class("-presenting")
+        assert view(app).presenting and not screen.query_one(Header).display
         assert screen.query_one("#stage-step-digits", Digits).value == "2"
         assert str(screen.query_one("#stage-step-text", Static).content) == "of 3"
         await pilot.press("escape")
