@@ -37,6 +37,7 @@ from tui.app.screens.conversation_screen import ConversationScreen
 from tui.app.screens.picker_screen import GameSettings
 from tui.app.typed import telephone_app
 from tui.app.widgets.conversation_view import ConversationView
+from tui.app.widgets.stage import Stage
 
 # Offline turns can arrive faster than a terminal repaints; events are applied in batches at most this often.
 APPLY_EVERY_SECONDS = 0.05
@@ -199,6 +200,7 @@ class GameScreen(ConversationScreen):
         if status != self.shown_status:  # an unchanged line costs a repaint all the same
             self.shown_status = status
             self.query_one("#status", Label).update(Text(status))
+        self.query_one(Stage).state = ("paused" if self.paused else "playing") if self.running else ""
 
     @property
     def running(self) -> bool:
