@@ -8,6 +8,9 @@
 2. Key press to repaint while a game runs, in the same real terminal: while a 50-turn offline game plays,
    ? opens the help overlay and Escape closes it, over and over; each key is timed from tmux send-keys until
    the pane shows the result (key read, handled, screen repainted, tmux updated).
+3. Leaving the stage, in the same real terminal at 120x40 with half-cell pictures: on `--demo`, Escape leaves
+   the stage and f brings it back, 20 times; Escape is timed from tmux send-keys until the working view is on
+   the pane with its picture drawn, f until the stage is back with its picture.
 """
 
 from __future__ import annotations
@@ -92,6 +95,51 @@ def key_latency(runs: Path) -> tuple[list[float], list[float], int]:
     return idle, presses, played
 
 
+WORKING_VIEW = ("Turns", "▀")  # the turn list's title and the working view's picture
+STAGE_EXITS = 20
+
+
+def _wait_for(window: str, shown: tuple[str, ...], hidden: str) -> None:
+    started = time.perf_counter()
+    while time.perf_counter() - started < 5:
+        pane = _pane(window)
+        if all(word in pane for word in shown) and hidden not in pane:
+            return
+        time.sleep(0.001)
+    raise RuntimeError(f"{shown} did not show within 5 s")
+
+
+def stage_exit_latency() -> tuple[list[float], list[float]]:
+    """On the demo's stage (120x40, half cells), Escape to the working view and f back, timed from the key
+    until the pane shows the other view with its picture (the picture is drawn last: a view is not left until
+    it is there)."""
+    window = f"{HOLDER}:stage"
+    command = "aitelephone-tui --demo --images halfcell"
+    subprocess.run(["tmux", "new-window", "-d", "-t", HOLDER, "-n", "stage", command], check=True)
+    subprocess.run(["tmux", "resize-window", "-t", window, "-x", "120", "-y", "40"], check=True)
+    leaving: list[float] = []
+    entering: list[float] = []
+    try:
+        _wait_for(window, STAGE_WORDS, hidden="Turns")
+        for _ in range(STAGE_EXITS):
+            for key, timings, shown, hidden in (
+                ("Escape", leaving, WORKING_VIEW, "DISTANCE TO PROMPT"),
+                ("f", entering, STAGE_WORDS, "Turns"),
+            ):
+                time.sleep(0.2)  # a key at a time, as a person presses them
+                started = time.perf_counter()
+                subprocess.run(["tmux", "send-keys", "-t", window, key])
+                _wait_for(window, shown, hidden)
+                timings.append(time.perf_counter() - started)
+    finally:
+        subprocess.run(["tmux", "kill-window", "-t", window], check=False)
+    return leaving, entering
+
+
+def _p95(timings: list[float]) -> float:
+    return statistics.quantiles(timings, n=20)[-1]
+
+
 def capture_overhead() -> float:
     """What one look at the pane costs, to subtract from the measured delays' meaning (not from the figures)."""
     started = time.perf_counter()
@@ -110,6 +158,7 @@ def main() -> None:
             first_frames = launch_to_first_frame(f"aitelephone-tui --runs {folder}", ("Sketch painter",))
             demo_frames = launch_to_first_frame("aitelephone-tui --demo", STAGE_WORDS)
             idle, presses, played = key_latency(Path(folder))
+            leaving, entering = stage_exit_latency()
             overhead = capture_overhead()
         finally:
             subprocess.run(["tmux", "kill-session", "-t", HOLDER], check=False)
@@ -138,6 +187,11 @@ def main() -> None:
     )
     print(f"worst key press / 60 Hz frame          {max(presses) / FRAME_BUDGET:.2f}")
     print(f"median while playing / median idle     {statistics.median(presses) / statistics.median(idle):.2f}")
+    for name, timings in (("Escape leaves the stage", leaving), ("f brings the stage back", entering)):
+        print(
+            f"{name} ({len(timings)} presses) median {statistics.median(timings) * 1000:.1f} ms, "
+            f"p95 {_p95(timings) * 1000:.1f} ms, worst {max(timings) * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

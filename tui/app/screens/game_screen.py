@@ -10,10 +10,8 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from engine import (
@@ -35,16 +33,18 @@ from engine import (
     start_game_run,
 )
 from tui.app.messages import GameError
+from tui.app.screens.conversation_screen import ConversationScreen
 from tui.app.screens.picker_screen import GameSettings
 from tui.app.typed import telephone_app
 from tui.app.widgets.conversation_view import ConversationView
+from tui.app.widgets.stage import Stage
 
 # Offline turns can arrive faster than a terminal repaints; events are applied in batches at most this often.
 APPLY_EVERY_SECONDS = 0.05
 HOLD_STEP_SECONDS = 0.05  # how often a waiting worker looks whether it should stop
 
 
-class GameScreen(Screen[None]):
+class GameScreen(ConversationScreen):
     # Priority: the turn list would otherwise take these keys to scroll itself and leave the view behind.
     BINDINGS = [
         Binding("escape", "stop", "Stop game"),
@@ -56,11 +56,9 @@ class GameScreen(Screen[None]):
         Binding("end", "latest", "Latest turn", priority=True),
         Binding("n", "new_game", "New game"),
     ]
-    CSS_PATH = "conversation.tcss"
 
     def __init__(self, settings: GameSettings, present: bool = False) -> None:
-        super().__init__(classes="-presenting" if present else "")
-        self.presenting = present
+        super().__init__(present)
         self.settings = settings
         self.cancel = threading.Event()
         self.resumed = threading.Event()  # cleared while paused: the worker asks for nothing more
@@ -76,15 +74,12 @@ class GameScreen(Screen[None]):
         self.budget: Budget | None = None  # what the game spends, once it plays
         self.estimate = 0.0  # what it should cost (paid models only show their spending)
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Label(id="status")
-        app = telephone_app(self)
+    def new_view(self) -> ConversationView:
         settings = self.settings
-        yield ConversationView(
-            settings.prompt.text, settings.embedder, settings.turns, app.pictures, presenting=self.presenting
+        pictures = telephone_app(self).pictures
+        return ConversationView(
+            settings.prompt.text, settings.embedder, settings.turns, pictures, presenting=self.presenting
         )
-        yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.settings.t2i} ⇄ {self.settings.i2t}"
@@ -205,6 +200,7 @@ class GameScreen(Screen[None]):
         if status != self.shown_status:  # an unchanged line costs a repaint all the same
             self.shown_status = status
             self.query_one("#status", Label).update(Text(status))
+        self.query_one(Stage).state = ("paused" if self.paused else "playing") if self.running else ""
 
     @property
     def running(self) -> bool:
@@ -223,11 +219,6 @@ class GameScreen(Screen[None]):
         else:
             self.resumed.clear()
         self._refresh_status()
-
-    def action_present(self) -> None:
-        self.presenting = not self.presenting
-        self.set_class(self.presenting, "-presenting")
-        self.query_one(ConversationView).presenting = self.presenting
 
     def action_step(self, delta: int) -> None:
         view = self.query_one(ConversationView)

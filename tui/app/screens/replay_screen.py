@@ -4,21 +4,21 @@ through one game or several in turn; in the working view or on the stage."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Footer, Label
 
 from engine import Conversation
+from tui.app.screens.conversation_screen import ConversationScreen
 from tui.app.typed import telephone_app
 from tui.app.widgets.conversation_view import ConversationView
+from tui.app.widgets.stage import Stage
 
 MIN_DELAY, MAX_DELAY, DELAY_STEP = 0.5, 30.0, 0.5
 PAGE = 5  # turns PageUp and PageDown move
 
 
-class ReplayScreen(Screen[None]):
+class ReplayScreen(ConversationScreen):
     """One or more saved conversations, stepped through turn by turn."""
 
     # Priority: the turn list would otherwise take these keys to scroll itself and leave the view behind.
@@ -38,7 +38,6 @@ class ReplayScreen(Screen[None]):
         Binding("p", "game(-1)", "Previous game", show=False),
         Binding("escape", "back", "Close"),
     ]
-    CSS_PATH = "conversation.tcss"
 
     def __init__(
         self,
@@ -49,10 +48,9 @@ class ReplayScreen(Screen[None]):
         loop: bool = False,
         delay: float = 3.0,
     ) -> None:
-        super().__init__(classes="-presenting" if present else "")
+        super().__init__(present)
         self.conversations = conversations
         self.index = 0
-        self.presenting = present
         self.playing = autoplay
         self.looping = loop
         self.delay = min(max(delay, MIN_DELAY), MAX_DELAY)
@@ -66,13 +64,7 @@ class ReplayScreen(Screen[None]):
     def view(self) -> ConversationView:
         return self.query_one(ConversationView)
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Label(id="status")
-        yield self._new_view()
-        yield Footer()
-
-    def _new_view(self) -> ConversationView:
+    def new_view(self) -> ConversationView:
         info = self.conversation.info
         app = telephone_app(self)
         turns = len(self.conversation.turns)
@@ -93,7 +85,7 @@ class ReplayScreen(Screen[None]):
     async def _switch_to(self, index: int) -> None:
         self.index = index % len(self.conversations)
         await self.view.remove()
-        view = self._new_view()
+        view = self.new_view()
         await self.mount(view, before=self.query_one(Footer))
         self._fill()
 
@@ -113,6 +105,7 @@ class ReplayScreen(Screen[None]):
         parts.append(f"▶ playing, {pace}" if self.playing else f"paused (space plays, {pace})")
         parts.append("loop on" if self.looping else "loop off")
         self.query_one("#status", Label).update(Text("  ·  ".join(parts)))
+        self.query_one(Stage).state = "playing" if self.playing else "paused"
 
     def _restart_timer(self) -> None:
         if self._timer is not None:
@@ -158,11 +151,6 @@ class ReplayScreen(Screen[None]):
         self.delay = min(max(self.delay + direction * DELAY_STEP, MIN_DELAY), MAX_DELAY)
         self._restart_timer()
         self._show_status()
-
-    def action_present(self) -> None:
-        self.presenting = not self.presenting
-        self.set_class(self.presenting, "-presenting")
-        self.view.presenting = self.presenting
 
     async def action_game(self, delta: int) -> None:
         if len(self.conversations) > 1:

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Label, ListItem, ListView, Static
 
 from engine import Turn
@@ -49,8 +50,7 @@ class ConversationView(Vertical):
         pictures: PictureSetup,
         presenting: bool = False,
     ) -> None:
-        # Styled for the stage from the start when it opens there: restyling after mounting costs a frame.
-        super().__init__(classes="-presenting" if presenting else "")
+        super().__init__()
         self.set_reactive(ConversationView.presenting, presenting)
         self.prompt = prompt
         self.embedder = embedder
@@ -62,31 +62,37 @@ class ConversationView(Vertical):
         self.in_progress: tuple[int, str, Path | None] | None = None  # (step, text being drawn, image)
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="conversation"):
+        with Horizontal(id="conversation") as working:
             yield ListView(id="turn-list")
             with Horizontal(id="turn-detail"):
                 yield TurnImage(self.pictures, id="turn-image")
                 with VerticalScroll(id="turn-text"):
                     yield Static(Text(self.prompt), id="drawn", classes="drawn")
                     yield Static(id="caption", classes="caption")
-        with Horizontal(id="drift"):
+        with Horizontal(id="drift") as drift:
             yield Label("drift 0", id="drift-title")
             yield DriftLine(id="drift-line")
             yield Label("2", id="drift-end")
             yield Label("", id="drift-value")
-        yield Stage(self.prompt, self.embedder, self.pictures, id="stage")
+        stage = Stage(self.prompt, self.embedder, self.pictures, id="stage")
+        yield stage
+        # Shown or hidden from the start: switching after mounting would cost a frame.
+        self._switch(working, drift, stage)
+
+    def _switch(self, working: Widget, drift: Widget, stage: Widget) -> None:
+        """The stage, or the working view, as ``presenting`` says. Each is shown or hidden by itself: a class on
+        the view would restyle every widget under it, which is slow enough to see."""
+        working.display = drift.display = not self.presenting
+        stage.display = self.presenting
 
     def on_mount(self) -> None:
         self.query_one("#turn-list").border_title = "Turns"
         self.query_one("#turn-detail").border_title = "Turn"
         self._show_drift()
 
-    def watch_presenting(self, presenting: bool) -> None:
-        self.set_class(presenting, "-presenting")
-        if self.in_progress is not None and self.step == len(self.turns):
-            self.preview(*self.in_progress)
-        elif self.turns:
-            self.select(self.step)
+    def watch_presenting(self) -> None:
+        # Both views always show the same turn (see ``select``): switching is one repaint, nothing to decode.
+        self._switch(self.query_one("#conversation"), self.query_one("#drift"), self.query_one(Stage))
 
     @property
     def distances(self) -> list[float]:
@@ -116,9 +122,7 @@ class ConversationView(Vertical):
         self.in_progress = (step, text, image)
         if self.step != len(self.turns):
             return  # the user is reading an earlier turn: do not pull them away
-        if self.presenting:
-            self.query_one(Stage).show_progress(step, self.total, text, image)
-            return
+        self.query_one(Stage).show_progress(step, self.total, text, image)
         self.query_one("#turn-detail").border_title = f"Turn {step} of {self.total} (in progress)"
         self.query_one("#drawn", Static).update(Text(text))
         self.query_one("#caption", Static).update(Text("…"))
@@ -126,6 +130,8 @@ class ConversationView(Vertical):
             self.query_one("#turn-image", TurnImage).show(image)
 
     def select(self, step: int) -> None:
+        """Show turn ``step`` in the working view and on the stage alike, whichever is up, so that f and Escape
+        only switch between them."""
         if not self.turns:
             return
         self.step = max(1, min(step, len(self.turns)))
@@ -134,18 +140,16 @@ class ConversationView(Vertical):
         if listing.index != self.step - 1:
             listing.index = self.step - 1
         image = self.images[self.step - 1]
-        if self.presenting:
-            self.query_one(Stage).show(turn, self.total, image, self.distances)
+        self.query_one(Stage).show(turn, self.total, image, self.distances)
+        self.query_one("#turn-detail").border_title = f"Turn {turn.step} of {self.total} · {turn.reproducibility}"
+        self.query_one("#drawn", Static).update(Text(turn.text))
+        caption = self.query_one("#caption", Static)
+        if turn.error:
+            caption.update(Text(f"{(turn.failure or '').capitalize()}: {turn.error}"))
         else:
-            self.query_one("#turn-detail").border_title = f"Turn {turn.step} of {self.total} · {turn.reproducibility}"
-            self.query_one("#drawn", Static).update(Text(turn.text))
-            caption = self.query_one("#caption", Static)
-            if turn.error:
-                caption.update(Text(f"{(turn.failure or '').capitalize()}: {turn.error}"))
-            else:
-                caption.update(Text(turn.caption or ""))
-            caption.set_class(bool(turn.error), "-failed")
-            self.query_one("#turn-image", TurnImage).show(image)
+            caption.update(Text(turn.caption or ""))
+        caption.set_class(bool(turn.error), "-failed")
+        self.query_one("#turn-image", TurnImage).show(image)
         self._show_drift()
         self.post_message(self.StepChosen(self.step))
 
