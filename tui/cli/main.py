@@ -230,7 +230,7 @@ def _show(args: argparse.Namespace) -> int:
     created = escape(str(run.meta.get("created")))
     console.print(f"[bold]{escape(str(args.run))}[/] · created {created} · {len(run.conversations)} conversations")
     for problem in run.problems:
-        console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
+        error_console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
     for conversation in run.conversations:
         info = conversation.info
         console.rule(Text(f"{info.id} · {info.t2i} ⇄ {info.i2t} · {info.level} · {info.status}"), align="left")
