@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import secrets
 import sqlite3
@@ -26,9 +27,16 @@ import numpy as np
 from engine.budget import Budget
 from engine.errors import StorageError
 from engine.imagefiles import read_image
+from engine.journal_lines import parse_json
 from engine.protocols import MIME_TYPES, Embedder, GeneratedImage, ImageToText, TextToImage
-from engine.store import write_atomically
-from engine.untrusted import inside
+from engine.untrusted import (
+    MAX_IMAGE_BYTES,
+    MAX_JSON_BYTES,
+    inside,
+    read_regular,
+    sole_regular_file,
+    write_atomically,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,6 +94,7 @@ class ResultCache:
             if self._db is None:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 path = inside(self.folder, DATABASE, str(self.folder))
+                _set_aside_unless_own(path)
                 try:
                     self._db = _open(path)
                 except sqlite3.DatabaseError as error:  # not a database of ours: keep it aside, begin anew
@@ -102,7 +111,7 @@ class ResultCache:
         for found in sorted(self.folder.glob("t2i/*.*")):
             try:
                 path = inside(self.folder, f"t2i/{found.name}", str(self.folder))
-                image = GeneratedImage(path.read_bytes(), path.suffix.lower())
+                image = GeneratedImage(read_regular(path, MAX_IMAGE_BYTES), path.suffix.lower())
                 blob = self._image_file(image.digest, image.suffix)
             except (StorageError, OSError) as error:
                 log.warning("%s: not a cached drawing (%s); left alone", found, error)
@@ -115,7 +124,7 @@ class ResultCache:
             for found in sorted(self.folder.glob(f"{kind}/*.json")):
                 try:
                     path = inside(self.folder, f"{kind}/{found.name}", str(self.folder))
-                    value = json.loads(path.read_text(encoding="utf-8"))[field]
+                    value = parse_json(read_regular(path, MAX_JSON_BYTES))[field]
                     value = _vector_bytes(value) if table == "vectors" else value
                     if not isinstance(value, str | bytes):
                         raise TypeError(f"a {type(value).__name__}")
@@ -233,6 +242,22 @@ def _vector_bytes(vector: Any) -> bytes:
     if array.ndim != 1 or not array.size or not bool(np.isfinite(array).all()):
         raise ValueError("not a vector of finite numbers")
     return array.tobytes()
+
+
+SQLITE_FILES = ("", "-wal", "-shm", "-journal")  # the database and the files SQLite keeps beside it
+
+
+def _set_aside_unless_own(path: Path) -> None:
+    """SQLite writes the database and its side files in place. Where one of them is not a regular file with
+    a single name (a link, a pipe, a file shared with another run by `cp -al`), the set is renamed aside,
+    which changes nothing of the other name, and a new cache begins: its answers are asked again."""
+    found = [path.with_name(path.name + side) for side in SQLITE_FILES if os.path.lexists(f"{path}{side}")]
+    if all(sole_regular_file(file) for file in found):
+        return
+    mark = secrets.token_hex(4)
+    for file in found:
+        os.rename(file, file.with_name(f"{file.name}.set-aside-{mark}"))
+    log.warning("%s: not the run's own file (a link or a file with another name); set aside, a new one begun", path)
 
 
 def _open(path: Path) -> sqlite3.Connection:

@@ -12,6 +12,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Center
 
+from engine import StorageError, open_picture
+
 
 def _survive_a_sizeless_terminal() -> None:
     """textual-image divides the terminal's size in pixels by its size in cells when it is imported; a terminal
@@ -111,10 +113,9 @@ class TurnImage(Center):
         size = CELL_THUMBNAIL if uses_character_cells(self.mode) else GRAPHICS_THUMBNAIL
         picture: PILImage.Image | None
         try:
-            with PILImage.open(path) as opened:
-                picture = opened.convert("RGB")
+            picture = open_picture(path)  # a regular file under the size and pixel ceilings, or refused
             picture.thumbnail((size, size))
-        except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError):
+        except StorageError:
             picture = None  # a missing or damaged file in a saved run: the turn is shown without its image
         self.app.call_from_thread(self._set_picture, path, picture)
 
