@@ -28,10 +28,12 @@ from engine.budget import Budget
 from engine.errors import StorageError
 from engine.imagefiles import read_image
 from engine.journal_lines import parse_json
+from engine.metrics import MAX_DIMENSIONS, unusable
 from engine.protocols import MIME_TYPES, Embedder, GeneratedImage, ImageToText, TextToImage
 from engine.untrusted import (
     MAX_IMAGE_BYTES,
     MAX_JSON_BYTES,
+    MAX_TEXT_CHARS,
     inside,
     read_regular,
     sole_regular_file,
@@ -86,6 +88,11 @@ class ResultCache:
         self._lock = threading.Lock()
         self._opening = threading.RLock()  # taking in a legacy cache writes through _put
         self._db: sqlite3.Connection | None = None
+        # Each model's vector length: what the first vector served had, until the model's own answer says.
+        # Kept vectors served before it are remembered, to forget them should the model disagree.
+        self._lengths: dict[str, int] = {}
+        self._unconfirmed: dict[str, list[str]] = {}
+        self._confirmed: set[str] = set()
 
     def _database(self) -> sqlite3.Connection:
         """The database, opened (or begun) on first use: a game that stops before its first call writes
@@ -192,7 +199,7 @@ class ResultCache:
         self, ref: str, text: str, inputs: dict[str, Any], make: Callable[[], GeneratedImage], price: float = 0.0
     ) -> GeneratedImage:
         key = _key(ref, text, _canonical(inputs))
-        row = self._get("SELECT digest, suffix FROM drawings WHERE key = ?", key)
+        row = self._get("SELECT digest, suffix FROM drawings WHERE key = ? AND length(digest) = 64", key)
         kept = self._drawing(*row) if row is not None else None
         if kept is not None:
             self._hit(key)
@@ -208,7 +215,7 @@ class ResultCache:
         self, ref: str, image: Path, inputs: dict[str, Any], make: Callable[[], str], price: float = 0.0
     ) -> str:
         key = _key(ref, read_image(image).digest, _canonical(inputs))
-        row = self._get("SELECT caption FROM captions WHERE key = ?", key)
+        row = self._get("SELECT caption FROM captions WHERE key = ? AND length(caption) <= ?", key, MAX_TEXT_CHARS)
         if row is not None and isinstance(row[0], str):
             self._hit(key)
             return row[0]
@@ -218,22 +225,44 @@ class ResultCache:
 
     def vector(self, ref: str, what: str, make: Callable[[], np.ndarray], price: float = 0.0) -> np.ndarray:
         key = _key(ref, what)
-        row = self._get("SELECT vector FROM vectors WHERE key = ?", key)
-        kept = _vector(row[0]) if row is not None else None
+        row = self._get("SELECT vector FROM vectors WHERE key = ? AND length(vector) <= ?", key, 4 * MAX_DIMENSIONS)
+        with self._lock:
+            length = self._lengths.get(ref)
+        kept = _vector(row[0], length) if row is not None else None
         if kept is not None:
             self._hit(key)
+            with self._lock:
+                self._lengths.setdefault(ref, kept.size)
+                if ref not in self._confirmed:
+                    self._unconfirmed.setdefault(ref, []).append(key)
             return kept
-        vector = make()
-        self._put("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, _vector_bytes(vector), price)
+        vector = np.asarray(make())
+        self._confirm(ref, vector.size)
+        if unusable(vector) is None:  # a model's vector of zeros or NaN is used (and refused) once, never kept
+            self._put("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, _vector_bytes(vector), price)
         return vector
 
+    def _confirm(self, ref: str, length: int) -> None:
+        """The model answered with vectors of ``length``: kept vectors served of another length were not its
+        own (a stranger's cache) and are forgotten, so that they are asked again."""
+        with self._lock:
+            served = self._unconfirmed.pop(ref, [])
+            wrong = served if self._lengths.get(ref, length) != length else []
+            self._lengths[ref] = length
+            self._confirmed.add(ref)
+        if wrong:
+            log.warning("%s: kept vectors of another length than %s gives; forgotten", self.folder, ref)
+            for key in wrong:
+                self._put("DELETE FROM vectors WHERE key = ?", key)
 
-def _vector(value: object) -> np.ndarray | None:
-    """A kept vector (float32 bytes) when ``value`` is one of finite numbers, else None."""
+
+def _vector(value: object, length: int | None) -> np.ndarray | None:
+    """A kept vector (float32 bytes) when ``value`` is one that can be measured (and of ``length``, when it
+    is known), else None: a miss, asked again and replaced."""
     if not isinstance(value, bytes) or not value or len(value) % 4:
         return None
     vector = np.frombuffer(value, dtype="<f4")
-    return vector if bool(np.isfinite(vector).all()) else None
+    return vector if unusable(vector, length) is None else None
 
 
 def _vector_bytes(vector: Any) -> bytes:

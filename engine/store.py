@@ -24,7 +24,15 @@ from engine.journal_lines import parse_json, read_journal, repair_torn_end
 from engine.protocols import GeneratedImage
 from engine.records import ENDED, ConversationInfo, Status, Turn
 from engine.runlock import LOCK_FILE, RunLock
-from engine.untrusted import MAX_JSON_BYTES, inside, open_in_place, plain_name, read_regular
+from engine.untrusted import (
+    MAX_JSON_BYTES,
+    MAX_TEXT_CHARS,
+    inside,
+    open_in_place,
+    plain_name,
+    read_regular,
+    shortened,
+)
 from engine.untrusted import write_atomically as write_atomically  # where the shipped shapes' code finds it
 
 FORMAT = "aitelephone-run"
@@ -71,7 +79,7 @@ def link_atomically(source: Path, path: Path) -> bool:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_atomically(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_atomically(path, (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"))
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -183,7 +191,10 @@ class Journal:
 
     def append(self, turn: Turn) -> None:
         """Append one turn to the journal and force it to disk before the next model call."""
-        line = json.dumps(turn.to_json(), ensure_ascii=False) + "\n"
+        try:  # a NaN or an infinity would make the journal unreadable to every later reader
+            line = json.dumps(turn.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
+        except ValueError as error:
+            raise StorageError(f"{self._journal}: turn {turn.step} holds a number that is not finite") from error
         with os.fdopen(open_in_place(self._journal, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8") as journal:
             journal.write(line)
             journal.flush()
@@ -191,7 +202,7 @@ class Journal:
         self.conversation.turns.append(turn)
 
     def finish(self, status: Status, detail: str = "") -> ConversationInfo:
-        info = replace(self.conversation.info, status=status, detail=detail)
+        info = replace(self.conversation.info, status=status, detail=shortened(detail, MAX_TEXT_CHARS))
         _write_json(self._file(INFO_FILE), info.to_json())
         self.conversation.info = info
         return info
