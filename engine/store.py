@@ -21,6 +21,7 @@ from typing import Any, Literal
 from engine.errors import InvalidInput, StorageError
 from engine.imagefiles import remember_image
 from engine.journal_lines import parse_json, read_journal, repair_torn_end
+from engine.keys import mask_keys
 from engine.protocols import GeneratedImage
 from engine.records import ENDED, ConversationInfo, Status, Turn
 from engine.runlock import LOCK_FILE, RunLock
@@ -79,7 +80,8 @@ def link_atomically(source: Path, path: Path) -> bool:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_atomically(path, (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"))
+    text = mask_keys(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+    write_atomically(path, (text + "\n").encode("utf-8"))
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -192,7 +194,7 @@ class Journal:
     def append(self, turn: Turn) -> None:
         """Append one turn to the journal and force it to disk before the next model call."""
         try:  # a NaN or an infinity would make the journal unreadable to every later reader
-            line = json.dumps(turn.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
+            line = mask_keys(json.dumps(turn.to_json(), ensure_ascii=False, allow_nan=False)) + "\n"
         except ValueError as error:
             raise StorageError(f"{self._journal}: turn {turn.step} holds a number that is not finite") from error
         with os.fdopen(open_in_place(self._journal, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8") as journal:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from engine.errors import StorageError
+from engine.keys import mask_keys
 
 # Control characters (C0 and C1: ESC starts every terminal escape sequence, U+009B is an 8-bit CSI),
 # format characters (bidi overrides and isolates, zero-width spaces and joiners, BOM), lone surrogates
@@ -29,7 +30,8 @@ PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def terminal_safe(text: str) -> str:
-    """``text`` without the characters that can drive a terminal or hide what is written."""
+    """``text`` without the characters that can drive a terminal or hide what is written, and without a key."""
+    text = mask_keys(text)
     if text.isprintable():  # the common case, decided in C
         return text
     return "".join(char for char in text if char in _KEPT or unicodedata.category(char) not in _UNSAFE_CATEGORIES)
