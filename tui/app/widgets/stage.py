@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from engine import Turn
+from engine import Turn, shortened
 from tui.app.widgets.drift import DistanceBar, DriftLine
 from tui.app.widgets.turn_image import TurnImage
 
@@ -33,7 +33,7 @@ class StageBody(Horizontal):
 class Stage(Vertical):
     def __init__(self, prompt: str, embedder: str, image_mode: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.prompt = prompt
+        self.prompt = shortened(prompt)
         self.embedder = embedder
         self.image_mode = image_mode
         self.numbers = (0, 0, False, "–")  # step, total, whether it is still playing, distance as shown
@@ -79,11 +79,11 @@ class Stage(Vertical):
         """Show ``turn`` (of ``total``), its picture, and the distances up to it."""
         self.query_one("#stage-image", TurnImage).show(image)
         if turn.error:
-            self.query_one("#stage-caption", Static).update(Text(f"{turn.failure}: {turn.error}"))
+            self.query_one("#stage-caption", Static).update(Text(shortened(f"{turn.failure}: {turn.error}")))
         else:
-            self.query_one("#stage-caption", Static).update(Text(turn.caption or ""))
+            self.query_one("#stage-caption", Static).update(Text(shortened(turn.caption or "")))
         first = turn.step == 1
-        self.query_one("#stage-drawn", Static).update(Text("the prompt above" if first else turn.text))
+        self.query_one("#stage-drawn", Static).update(Text("the prompt above" if first else shortened(turn.text)))
         self.query_one(DistanceBar).distance = turn.distance_to_prompt
         self.query_one(DriftLine).distances = tuple(distances)
         value = "–" if turn.distance_to_prompt is None else f"{turn.distance_to_prompt:.3f}"
@@ -94,7 +94,7 @@ class Stage(Vertical):
         """A turn still being played: what is being drawn, then its picture before the caption comes back."""
         self.numbers = (step, total, True, self.numbers[3])
         self._show_numbers()
-        self.query_one("#stage-drawn", Static).update(Text("the prompt above" if step == 1 else text))
+        self.query_one("#stage-drawn", Static).update(Text("the prompt above" if step == 1 else shortened(text)))
         self.query_one("#stage-caption", Static).update(Text("…"))
         if image is not None:
             self.query_one("#stage-image", TurnImage).show(image)
