@@ -46,6 +46,7 @@ from engine.game import (
     play_with_callback,
     validate_turns,
 )
+from engine.imagefiles import open_picture
 from engine.metered import metered_line
 from engine.prompts import (
     LEVELS,
@@ -95,7 +96,7 @@ from engine.tournament import (
     resume_plan,
     start_tournament,
 )
-from engine.untrusted import terminal_safe
+from engine.untrusted import shortened, terminal_safe
 
 if TYPE_CHECKING:
     from engine.export.attractor_chart import write_attractor_chart
@@ -204,6 +205,8 @@ __all__ = [
     "start_game_run",
     "start_tournament",
     "terminal_safe",
+    "open_picture",
+    "shortened",
     "user_catalog_path",
     "user_prompts_path",
     "validate_turns",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import secrets
 import sqlite3
@@ -26,9 +27,18 @@ import numpy as np
 from engine.budget import Budget
 from engine.errors import StorageError
 from engine.imagefiles import read_image
+from engine.journal_lines import parse_json
+from engine.metrics import MAX_DIMENSIONS, unusable
 from engine.protocols import MIME_TYPES, Embedder, GeneratedImage, ImageToText, TextToImage
-from engine.store import write_atomically
-from engine.untrusted import inside
+from engine.untrusted import (
+    MAX_IMAGE_BYTES,
+    MAX_JSON_BYTES,
+    MAX_TEXT_CHARS,
+    inside,
+    read_regular,
+    sole_regular_file,
+    write_atomically,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -78,6 +88,11 @@ class ResultCache:
         self._lock = threading.Lock()
         self._opening = threading.RLock()  # taking in a legacy cache writes through _put
         self._db: sqlite3.Connection | None = None
+        # Each model's vector length: what the first vector served had, until the model's own answer says.
+        # Kept vectors served before it are remembered, to forget them should the model disagree.
+        self._lengths: dict[str, int] = {}
+        self._unconfirmed: dict[str, list[str]] = {}
+        self._confirmed: set[str] = set()
 
     def _database(self) -> sqlite3.Connection:
         """The database, opened (or begun) on first use: a game that stops before its first call writes
@@ -86,6 +101,7 @@ class ResultCache:
             if self._db is None:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 path = inside(self.folder, DATABASE, str(self.folder))
+                _set_aside_unless_own(path)
                 try:
                     self._db = _open(path)
                 except sqlite3.DatabaseError as error:  # not a database of ours: keep it aside, begin anew
@@ -102,7 +118,7 @@ class ResultCache:
         for found in sorted(self.folder.glob("t2i/*.*")):
             try:
                 path = inside(self.folder, f"t2i/{found.name}", str(self.folder))
-                image = GeneratedImage(path.read_bytes(), path.suffix.lower())
+                image = GeneratedImage(read_regular(path, MAX_IMAGE_BYTES), path.suffix.lower())
                 blob = self._image_file(image.digest, image.suffix)
             except (StorageError, OSError) as error:
                 log.warning("%s: not a cached drawing (%s); left alone", found, error)
@@ -115,7 +131,7 @@ class ResultCache:
             for found in sorted(self.folder.glob(f"{kind}/*.json")):
                 try:
                     path = inside(self.folder, f"{kind}/{found.name}", str(self.folder))
-                    value = json.loads(path.read_text(encoding="utf-8"))[field]
+                    value = parse_json(read_regular(path, MAX_JSON_BYTES))[field]
                     value = _vector_bytes(value) if table == "vectors" else value
                     if not isinstance(value, str | bytes):
                         raise TypeError(f"a {type(value).__name__}")
@@ -183,7 +199,7 @@ class ResultCache:
         self, ref: str, text: str, inputs: dict[str, Any], make: Callable[[], GeneratedImage], price: float = 0.0
     ) -> GeneratedImage:
         key = _key(ref, text, _canonical(inputs))
-        row = self._get("SELECT digest, suffix FROM drawings WHERE key = ?", key)
+        row = self._get("SELECT digest, suffix FROM drawings WHERE key = ? AND length(digest) = 64", key)
         kept = self._drawing(*row) if row is not None else None
         if kept is not None:
             self._hit(key)
@@ -199,7 +215,7 @@ class ResultCache:
         self, ref: str, image: Path, inputs: dict[str, Any], make: Callable[[], str], price: float = 0.0
     ) -> str:
         key = _key(ref, read_image(image).digest, _canonical(inputs))
-        row = self._get("SELECT caption FROM captions WHERE key = ?", key)
+        row = self._get("SELECT caption FROM captions WHERE key = ? AND length(caption) <= ?", key, MAX_TEXT_CHARS)
         if row is not None and isinstance(row[0], str):
             self._hit(key)
             return row[0]
@@ -209,22 +225,44 @@ class ResultCache:
 
     def vector(self, ref: str, what: str, make: Callable[[], np.ndarray], price: float = 0.0) -> np.ndarray:
         key = _key(ref, what)
-        row = self._get("SELECT vector FROM vectors WHERE key = ?", key)
-        kept = _vector(row[0]) if row is not None else None
+        row = self._get("SELECT vector FROM vectors WHERE key = ? AND length(vector) <= ?", key, 4 * MAX_DIMENSIONS)
+        with self._lock:
+            length = self._lengths.get(ref)
+        kept = _vector(row[0], length) if row is not None else None
         if kept is not None:
             self._hit(key)
+            with self._lock:
+                self._lengths.setdefault(ref, kept.size)
+                if ref not in self._confirmed:
+                    self._unconfirmed.setdefault(ref, []).append(key)
             return kept
-        vector = make()
-        self._put("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, _vector_bytes(vector), price)
+        vector = np.asarray(make())
+        self._confirm(ref, vector.size)
+        if unusable(vector) is None:  # a model's vector of zeros or NaN is used (and refused) once, never kept
+            self._put("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, _vector_bytes(vector), price)
         return vector
 
+    def _confirm(self, ref: str, length: int) -> None:
+        """The model answered with vectors of ``length``: kept vectors served of another length were not its
+        own (a stranger's cache) and are forgotten, so that they are asked again."""
+        with self._lock:
+            served = self._unconfirmed.pop(ref, [])
+            wrong = served if self._lengths.get(ref, length) != length else []
+            self._lengths[ref] = length
+            self._confirmed.add(ref)
+        if wrong:
+            log.warning("%s: kept vectors of another length than %s gives; forgotten", self.folder, ref)
+            for key in wrong:
+                self._put("DELETE FROM vectors WHERE key = ?", key)
 
-def _vector(value: object) -> np.ndarray | None:
-    """A kept vector (float32 bytes) when ``value`` is one of finite numbers, else None."""
+
+def _vector(value: object, length: int | None) -> np.ndarray | None:
+    """A kept vector (float32 bytes) when ``value`` is one that can be measured (and of ``length``, when it
+    is known), else None: a miss, asked again and replaced."""
     if not isinstance(value, bytes) or not value or len(value) % 4:
         return None
     vector = np.frombuffer(value, dtype="<f4")
-    return vector if bool(np.isfinite(vector).all()) else None
+    return vector if unusable(vector, length) is None else None
 
 
 def _vector_bytes(vector: Any) -> bytes:
@@ -233,6 +271,22 @@ def _vector_bytes(vector: Any) -> bytes:
     if array.ndim != 1 or not array.size or not bool(np.isfinite(array).all()):
         raise ValueError("not a vector of finite numbers")
     return array.tobytes()
+
+
+SQLITE_FILES = ("", "-wal", "-shm", "-journal")  # the database and the files SQLite keeps beside it
+
+
+def _set_aside_unless_own(path: Path) -> None:
+    """SQLite writes the database and its side files in place. Where one of them is not a regular file with
+    a single name (a link, a pipe, a file shared with another run by `cp -al`), the set is renamed aside,
+    which changes nothing of the other name, and a new cache begins: its answers are asked again."""
+    found = [path.with_name(path.name + side) for side in SQLITE_FILES if os.path.lexists(f"{path}{side}")]
+    if all(sole_regular_file(file) for file in found):
+        return
+    mark = secrets.token_hex(4)
+    for file in found:
+        os.rename(file, file.with_name(f"{file.name}.set-aside-{mark}"))
+    log.warning("%s: not the run's own file (a link or a file with another name); set aside, a new one begun", path)
 
 
 def _open(path: Path) -> sqlite3.Connection:

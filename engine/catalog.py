@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from engine.config import read_toml, user_config_dir
 from engine.errors import ModelUnavailable, StorageError, UnknownModel
+from engine.keys import remember_key_variable
 from engine.protocols import (
     KIND_NAMES,
     KINDS,
@@ -66,6 +67,8 @@ def _parse_entries(data: dict[str, Any], source: str) -> list[ModelEntry]:
             raise StorageError(f"{source}: model {raw['id']!r} has kind {raw['kind']!r}; use one of {KINDS}")
         plain_name(raw["id"], f"{source}: model #{index} id")  # ids name files in runs
         options = {key: value for key, value in raw.items() if key not in _ENTRY_KEYS}
+        if isinstance(options.get("api_key_env"), str):
+            remember_key_variable(options["api_key_env"])  # masked wherever it could appear, used or not
         entries.append(ModelEntry(raw["id"], raw["kind"], raw["provider"], raw["ref"], raw["name"], options))
     return entries
 

@@ -1,8 +1,14 @@
 """Typed errors whose messages are written for the person at the keyboard, not for a traceback."""
 
+from engine.keys import mask_keys
+
 
 class TelephoneError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose. Its message never holds a key: a server's words
+    quoted in it may (see ``engine.keys``)."""
+
+    def __str__(self) -> str:
+        return mask_keys(super().__str__())
 
 
 class InvalidInput(TelephoneError):

@@ -30,12 +30,13 @@ from engine.events import (
     TurnFailed,
     TurnStarted,
 )
-from engine.metrics import clean_caption, cosine_distance
+from engine.metrics import clean_caption, cosine_distance, unusable
 from engine.notices import retries_reported_to
 from engine.prompts import Prompt
 from engine.protocols import Embedder, ImageToText, TextToImage
 from engine.records import ConversationInfo, Status, Turn
 from engine.store import Journal, RunStore, conversation_id, now_iso
+from engine.untrusted import MAX_TEXT_CHARS, shortened
 
 MIN_TURNS, MAX_TURNS = 1, 100
 DEFAULT_TURNS = 10
@@ -80,12 +81,20 @@ class EmbeddingCache:
         return self._get(("image", str(path)), lambda: self.embedder.embed_images([path])[0])
 
     def _get(self, key: tuple[str, str], compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """The vector for ``key``; ProviderError for one that could not be measured against the others (a
+        model's or a result cache's vector of zeros, of NaN, of another length): a failed turn, never a NaN
+        in a journal. Another length empties what is held: the vectors held may be the wrong ones."""
         with self._lock:
             if key in self._vectors:
                 self._vectors.move_to_end(key)
                 return self._vectors[key]
-        vector = compute()
+        vector = np.asarray(compute())
         with self._lock:
+            held = next(iter(self._vectors.values()), None)
+            problem = unusable(vector, None if held is None else held.size)
+            if problem is not None:
+                self._vectors.clear()
+                raise ProviderError(f"{self.embedder.model_id}: an embedding of {problem}; play on to ask again")
             vector = self._vectors.setdefault(key, vector)
             if len(self._vectors) > self.size:
                 self._vectors.popitem(last=False)
@@ -238,7 +247,8 @@ class _Game:
                 drawn = replace(base, image=str(image.relative_to(conversation.folder)), t2i_seconds=t2i_seconds)
                 turn = yield from self._describe(drawn, image, prompt_vector, previous_vector, previous_image)
             except ProviderError as error:
-                failed = replace(base, error=str(error), refused=isinstance(error, ModelRefused))
+                said = shortened(str(error), MAX_TEXT_CHARS)
+                failed = replace(base, error=said, refused=isinstance(error, ModelRefused))
                 self.journal.append(failed)
                 yield TurnFailed(self.cid, failed, image)
                 return _Ending(failed.failure or "failed", f"{failed.failure} at turn {step}: {error}")
@@ -295,6 +305,7 @@ class _Game:
             step, "i2t", line.i2t.model_id, lambda: line.i2t.describe(image, seed=turn_seed(self.seed, step))
         )
         i2t_seconds = time.perf_counter() - started
+        caption = shortened(caption, MAX_TEXT_CHARS)  # what a run keeps of a text (and the next turn draws)
         yield CaptionReady(self.cid, step, caption, i2t_seconds)
 
         caption_vector = yield from self._call(

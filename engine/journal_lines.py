@@ -16,18 +16,30 @@ from typing import Any
 
 from engine.errors import StorageError
 from engine.records import Turn
-from engine.untrusted import inside
+from engine.untrusted import (
+    MAX_JOURNAL_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_LINE_BYTES,
+    inside,
+    json_depth,
+    open_in_place,
+    read_regular,
+)
 
 log = logging.getLogger(__name__)
 
 
 def parse_json(text: str | bytes) -> Any:
     """JSON from a file that may come from anyone; ValueError for anything that is not plain JSON (a syntax
-    error, an integer too long to convert, nesting deep enough to exhaust the stack)."""
+    error, an integer too long to convert, nesting past MAX_JSON_DEPTH, which would exhaust the stack of
+    whatever walks it later)."""
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except RecursionError as error:
         raise ValueError("nested too deeply") from error
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} deep")
+    return data
 
 
 @dataclass(frozen=True)
@@ -45,12 +57,7 @@ class JournalContents:
 def read_journal(path: Path) -> JournalContents:
     """The journal at ``path``, read up to its first bad line. A failed turn followed by another try at the
     same step (a re-run after a provider failure) stays on disk; only the try that came after it loads."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as error:
-        raise StorageError(f"{path}: missing") from error
-    except OSError as error:
-        raise StorageError(f"{path}: cannot be read: {error.strerror or error}") from error
+    data = read_regular(path, MAX_JOURNAL_BYTES)
     turns: list[Turn] = []
     lines = data.splitlines(keepends=True)
     offset = 0
@@ -71,6 +78,8 @@ def read_journal(path: Path) -> JournalContents:
 
 def _turn(path: Path, number: int, raw: bytes, before: list[Turn]) -> Turn:
     where = f"{path}:{number}"
+    if len(raw) > MAX_LINE_BYTES:
+        raise StorageError(f"{where}: {len(raw):,} bytes, over the {MAX_LINE_BYTES:,}-byte ceiling of a line")
     try:
         data = parse_json(raw.rstrip(b"\r\n").decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -92,7 +101,7 @@ def repair_torn_end(path: Path, contents: JournalContents) -> None:
     newline. Damage before the last line is not guessed at: StorageError says where it is."""
     if contents.damage is not None and not contents.torn_end:
         raise StorageError(f"{contents.damage}; mend or remove that line to go on with this game")
-    with open(path, "r+b") as journal:
+    with os.fdopen(open_in_place(path, os.O_RDWR), "r+b") as journal:
         changed = False
         if contents.damage is not None:
             log.warning("%s; cut off, the game goes on from turn %d", contents.damage, len(contents.turns) + 1)

@@ -21,6 +21,23 @@ def clean_caption(caption: str) -> str:
     return text
 
 
+MAX_DIMENSIONS = 16_384  # numbers in an embedding: the largest models give a few thousand
+
+
+def unusable(vector: np.ndarray, length: int | None = None) -> str | None:
+    """Why ``vector`` cannot be measured (not flat, empty, too long, of another ``length`` than the vectors
+    it is compared with, not finite, all zeros: its distances would be NaN), or None when it can."""
+    if vector.ndim != 1 or not 0 < vector.size <= MAX_DIMENSIONS:
+        return f"shaped {vector.shape}"
+    if length is not None and vector.size != length:
+        return f"{vector.size} numbers where {length} were expected"
+    if not bool(np.isfinite(vector).all()):
+        return "numbers that are not finite"
+    if not bool(np.any(vector)):
+        return "all zeros"
+    return None
+
+
 def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
     """scipy's cosine distance, clamped to [0, 2] against rounding. scipy is imported on the first measurement,
     not at start: importing scipy.spatial costs a third of a second."""

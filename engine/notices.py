@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from engine.keys import mask_keys
+
 RetryListener = Callable[[str, float, int], None]  # (reason, seconds until the next attempt, failed attempt)
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,8 @@ def retries_reported_to(listener: RetryListener) -> Iterator[None]:
 
 
 def report_retry(what: str, reason: str, seconds: float, attempt: int) -> None:
-    """Log a retry wait and tell the game whose call it is, if one listens."""
+    """Log a retry wait and tell the game whose call it is, if one listens; the server's reason is masked."""
+    reason = mask_keys(reason)
     log.warning("%s: %s; retrying in %.1f s (attempt %d failed)", what, reason, seconds, attempt)
     listener = _listener.get()
     if listener is not None:

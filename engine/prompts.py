@@ -8,7 +8,7 @@ from pathlib import Path
 
 from engine.config import read_toml, user_config_dir
 from engine.errors import InvalidInput, StorageError
-from engine.untrusted import plain_name, terminal_safe
+from engine.untrusted import MAX_TEXT_CHARS, plain_name, terminal_safe
 
 LEVELS = ("easy", "medium", "hard", "impossible")
 
@@ -65,10 +65,12 @@ def find_prompt(prompt_id: str, prompts: list[Prompt]) -> Prompt:
 
 def validate_prompt_text(text: str) -> str:
     """The prompt without control or invisible format characters and with its spaces collapsed; one with
-    nothing left is refused."""
+    nothing left, or past the length a run keeps, is refused."""
     cleaned = " ".join(terminal_safe(text).split())
     if not cleaned:
         raise InvalidInput("the prompt is empty; give some text to draw")
+    if len(cleaned) > MAX_TEXT_CHARS:
+        raise InvalidInput(f"the prompt is {len(cleaned):,} characters; at most {MAX_TEXT_CHARS:,} are kept")
     return cleaned
 
 

@@ -13,7 +13,7 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
 from engine.errors import StorageError
-from engine.untrusted import plain_name
+from engine.untrusted import MAX_TEXT_CHARS, plain_name
 
 # "capped": stopped before a call that could have passed the run's budget; resumed with a larger one.
 Status = Literal["playing", "finished", "refused", "failed", "cancelled", "capped"]
@@ -149,6 +149,10 @@ def _checked(cls: type, data: Any, source: str) -> dict[str, Any]:
         value = data[field.name]
         if field.name in _NAMES:
             plain_name(value, f"{source}: {field.name}")
+        elif isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+            raise StorageError(
+                f"{source}: {field.name} is {len(value):,} characters, over the {MAX_TEXT_CHARS:,} ceiling"
+            )
         elif not _ACCEPTS[str(field.type)](value) or (field.name in _POSITIVE and value < 1):
             raise StorageError(f"{source}: {field.name} is {_shown(value)}, not a valid {field.type}")
         values[field.name] = float(value) if field.type == "float | None" and value is not None else value

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from engine.errors import StorageError
-from engine.untrusted import inside
+from engine.untrusted import inside, open_in_place, sole_regular_file, write_atomically
 
 LOCK_FILE = "writer.lock"
 
@@ -21,7 +21,11 @@ class RunLock:
     def __init__(self, folder: Path):
         self._handle: int | None = None
         path = inside(folder, LOCK_FILE, str(folder))
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        if os.path.lexists(path) and not sole_regular_file(path):
+            # A link, or a name shared with a file elsewhere (a `cp -al` snapshot): a new lock file takes its
+            # name, so the pid written below never lands in the other file.
+            write_atomically(path, b"")
+        handle = open_in_place(path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -21,10 +21,20 @@ from typing import Any, Literal
 from engine.errors import InvalidInput, StorageError
 from engine.imagefiles import remember_image
 from engine.journal_lines import parse_json, read_journal, repair_torn_end
+from engine.keys import mask_keys
 from engine.protocols import GeneratedImage
 from engine.records import ENDED, ConversationInfo, Status, Turn
 from engine.runlock import LOCK_FILE, RunLock
-from engine.untrusted import inside, plain_name
+from engine.untrusted import (
+    MAX_JSON_BYTES,
+    MAX_TEXT_CHARS,
+    inside,
+    open_in_place,
+    plain_name,
+    read_regular,
+    shortened,
+)
+from engine.untrusted import write_atomically as write_atomically  # where the shipped shapes' code finds it
 
 FORMAT = "aitelephone-run"
 VERSION = 1
@@ -50,28 +60,6 @@ def conversation_id(*, t2i: str, i2t: str, embedder: str, prompt: str, turns: in
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half of one.
-
-    The temporary file is made with mode 0666 less the umask, like every other file of a run (mkstemp's
-    0600 would leave some images unreadable to the others who share a run)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except FileNotFoundError:  # the folder is new (asked only then: a mkdir per write costs a system call)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def link_atomically(source: Path, path: Path) -> bool:
     """Make ``path`` another name for the file ``source`` (no bytes written), replacing what was there.
     False when that cannot be done (``source`` is gone, or the file system has no hard links)."""
@@ -92,18 +80,15 @@ def link_atomically(source: Path, path: Path) -> bool:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_atomically(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    text = mask_keys(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+    write_atomically(path, (text + "\n").encode("utf-8"))
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        data = parse_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise StorageError(f"{path}: missing") from error
+        data = parse_json(read_regular(path, MAX_JSON_BYTES).decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise StorageError(f"{path}: not valid JSON: {error}") from error
-    except OSError as error:
-        raise StorageError(f"{path}: cannot be read: {error.strerror or error}") from error
     if not isinstance(data, dict):
         raise StorageError(f"{path}: expected a JSON object")
     return data
@@ -208,15 +193,18 @@ class Journal:
 
     def append(self, turn: Turn) -> None:
         """Append one turn to the journal and force it to disk before the next model call."""
-        line = json.dumps(turn.to_json(), ensure_ascii=False) + "\n"
-        with open(self._journal, "a", encoding="utf-8") as journal:
+        try:  # a NaN or an infinity would make the journal unreadable to every later reader
+            line = mask_keys(json.dumps(turn.to_json(), ensure_ascii=False, allow_nan=False)) + "\n"
+        except ValueError as error:
+            raise StorageError(f"{self._journal}: turn {turn.step} holds a number that is not finite") from error
+        with os.fdopen(open_in_place(self._journal, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8") as journal:
             journal.write(line)
             journal.flush()
             os.fsync(journal.fileno())
         self.conversation.turns.append(turn)
 
     def finish(self, status: Status, detail: str = "") -> ConversationInfo:
-        info = replace(self.conversation.info, status=status, detail=detail)
+        info = replace(self.conversation.info, status=status, detail=shortened(detail, MAX_TEXT_CHARS))
         _write_json(self._file(INFO_FILE), info.to_json())
         self.conversation.info = info
         return info
@@ -302,7 +290,7 @@ class RunStore:
             repair_torn_end(journal, read_journal(journal))  # what a crash left, before a line is added
             return Journal(load_conversation(folder))
         _write_json(inside(folder, INFO_FILE, str(folder)), info.to_json())
-        inside(folder, JOURNAL_FILE, str(folder)).touch()
+        write_atomically(inside(folder, JOURNAL_FILE, str(folder)), b"")  # a new file, whatever was there
         return Journal(Conversation(folder, info, []))
 
 

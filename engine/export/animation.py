@@ -12,9 +12,10 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from engine.errors import InvalidInput, StorageError
+from engine.imagefiles import open_picture
 from engine.records import Turn
-from engine.store import Conversation, Run, write_atomically
-from engine.untrusted import inside, terminal_safe
+from engine.store import Conversation, Run
+from engine.untrusted import inside, shortened, terminal_safe, write_atomically
 
 ANIMATION_FORMATS = ("gif", "webp")
 Colour = tuple[int, int, int]
@@ -34,6 +35,7 @@ TRACK = (60, 60, 70)
 MAX_DISTANCE = 2.0  # cosine distance runs from 0 (same meaning) to 2 (opposite); the bar's scale never moves
 TICKS = (0.0, 0.5, 1.0, 1.5, 2.0)
 MIN_SECONDS, MAX_SECONDS = 0.2, 60.0
+LONGEST_WORD = 40  # characters: wider than the text panel at the smallest size
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,14 @@ def _fonts() -> _Fonts:
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     lines: list[str] = []
-    for word in terminal_safe(text).split():
+    # Cut to what a slide can show, and words to what a line can hold: measuring and trimming a word of a
+    # million characters would take minutes and draw past any image's size.
+    words = [
+        word[start : start + LONGEST_WORD]
+        for word in shortened(terminal_safe(text)).split()
+        for start in range(0, len(word), LONGEST_WORD)
+    ]
+    for word in words:
         if lines and font.getlength(f"{lines[-1]} {word}") <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:
@@ -119,11 +128,10 @@ def _picture(conversation: Conversation, turn: Turn, fonts: _Fonts) -> Image.Ima
     is missing or is not a readable image (a run is input from outside)."""
     try:
         path = conversation.image_path(turn)
-        if path is None or not path.is_file():
-            raise FileNotFoundError(turn.image)
-        with Image.open(path) as image:
-            picture = image.convert("RGB")
-    except (StorageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        if path is None:
+            raise StorageError(f"turn {turn.step} has no picture")
+        picture = open_picture(path)
+    except StorageError:
         missing = Image.new("RGB", (PICTURE, PICTURE), TRACK)
         ImageDraw.Draw(missing).text(
             (PICTURE // 2, PICTURE // 2), "no picture", fill=GREY, font=fonts.at(24), anchor="mm"

@@ -3,12 +3,15 @@ beneath it each attractor's exemplar image with its share of the games, its prom
 
 from __future__ import annotations
 
+import contextlib
+import io
 import textwrap
 from pathlib import Path
 
-from PIL import Image
-
 from engine.attractors import AttractorReport
+from engine.errors import StorageError
+from engine.imagefiles import open_picture
+from engine.untrusted import write_atomically
 
 SHOWN = 6  # attractors drawn with their exemplar; the table in the terminal lists them all
 LABELLED_LEAVES = 40  # more games than this and their names would overlap each other and the exemplars
@@ -58,9 +61,9 @@ def write_attractor_chart(report: AttractorReport, path: Path) -> Path:
     for column, attractor in enumerate(shown):
         axes = figure.add_subplot(grid[1, column])
         axes.set_axis_off()
-        if attractor.exemplar_image is not None and attractor.exemplar_image.is_file():
-            with Image.open(attractor.exemplar_image) as picture:
-                axes.imshow(picture.convert("RGB"))
+        if attractor.exemplar_image is not None:
+            with contextlib.suppress(StorageError):  # shown as missing, like a filmstrip's cell
+                axes.imshow(open_picture(attractor.exemplar_image))
         prompts = ", ".join(attractor.prompts)
         axes.set_title(
             f"A{attractor.number}: {attractor.share:.0%} of games\narrive ≈ step {attractor.mean_arrival:.1f}\n"
@@ -69,6 +72,8 @@ def write_attractor_chart(report: AttractorReport, path: Path) -> Path:
         )
         caption = "\n".join(textwrap.wrap(attractor.exemplar_caption, 34)[:6])
         axes.text(0.5, -0.04, caption, transform=axes.transAxes, ha="center", va="top", fontsize=7, color="#1e8449")
-    figure.savefig(path, bbox_inches="tight")
+    picture = io.BytesIO()  # written as a new file: one with another name elsewhere is never changed
+    figure.savefig(picture, format="png", bbox_inches="tight")
     plt.close(figure)
+    write_atomically(path, picture.getvalue())
     return path

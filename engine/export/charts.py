@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from engine.analysis import Analysis
-from engine.untrusted import inside
+from engine.untrusted import inside, write_atomically
 
 
 def write_charts(analysis: Analysis, folder: Path) -> list[Path]:
@@ -46,7 +47,9 @@ def write_charts(analysis: Analysis, folder: Path) -> list[Path]:
         axes.legend(fontsize=8, loc="lower right")
         path = inside(folder, f"drift-{level}.png", str(folder))
         figure.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.1)  # fixed: measuring it draws twice
-        figure.savefig(path)
+        picture = io.BytesIO()  # written as a new file: one with another name elsewhere is never changed
+        figure.savefig(picture, format="png")
         plt.close(figure)
+        write_atomically(path, picture.getvalue())
         written.append(path)
     return written

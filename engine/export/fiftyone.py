@@ -5,12 +5,13 @@ data/), one sample per turn with the article's fields, importable with
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.store import Run, write_atomically
-from engine.untrusted import inside
+from engine.errors import StorageError
+from engine.imagefiles import read_image
+from engine.store import Run
+from engine.untrusted import inside, write_atomically
 
 FIELDS = {
     "conversation_name": "fiftyone.core.fields.StringField",
@@ -48,10 +49,10 @@ def export_fiftyone(run: Run, folder: Path) -> Exported:
             if image is None or turn.caption is None:
                 continue
             name = f"{info.id}_{turn.step:02d}{image.suffix}"
-            try:
-                shutil.copyfile(image, inside(data, name, str(data)))
-            except OSError as error:  # deleted, a folder, a pipe: the turn is reported, the others go on
-                skipped.append(f"{image}: {error.strerror or type(error).__name__}")
+            try:  # a new file of the image's bytes, read as every run file is: never a copy of another file
+                write_atomically(inside(data, name, str(data)), read_image(image).data)
+            except StorageError as error:  # deleted, a folder, a pipe, a hard link: reported, the others go on
+                skipped.append(str(error))
                 continue
             samples.append(
                 {

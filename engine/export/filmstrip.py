@@ -11,6 +11,7 @@ turns is kept.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -24,9 +25,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from engine.errors import StorageError
 from engine.export.png import png_bytes
+from engine.imagefiles import open_picture
 from engine.records import Turn
-from engine.store import Conversation, write_atomically
-from engine.untrusted import inside
+from engine.store import Conversation
+from engine.untrusted import MAX_IMAGE_BYTES, inside, read_regular, shortened, write_atomically
 
 CELL = 256
 TEXT_LINES = 9
@@ -58,7 +60,7 @@ def _write(strip: Image.Image, xy: tuple[int, int], text: str, colour: tuple[int
 
 
 def _lines(text: str, width: int = 40) -> list[str]:
-    lines = textwrap.wrap(text, width) or [""]
+    lines = textwrap.wrap(shortened(text), width) or [""]
     return lines if len(lines) <= TEXT_LINES else [*lines[: TEXT_LINES - 1], lines[TEXT_LINES - 1][: width - 1] + "…"]
 
 
@@ -90,10 +92,8 @@ class _Cells:
 
 def _scaled(path: Path) -> Image.Image | None:
     try:
-        with Image.open(path) as stored:
-            stored.load()
-            image = stored if stored.mode == "RGB" else stored.convert("RGB")
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        image = open_picture(path)
+    except StorageError:
         return None
     if image.size == (2 * CELL, 2 * CELL):  # the sketch painter's size: halving is cheaper than resampling
         return image.reduce(2)
@@ -139,9 +139,9 @@ def _stamp(conversation: Conversation) -> str:
 
 def _is_current(path: Path, stamp: str) -> bool:
     try:
-        with Image.open(path) as strip:  # the stamp is read with the header, before any pixel
+        with Image.open(io.BytesIO(read_regular(path, MAX_IMAGE_BYTES))) as strip:  # the stamp is in the header
             return strip.info.get(STAMP) == stamp
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (StorageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return False
 
 

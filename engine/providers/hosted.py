@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.errors import ModelUnavailable, ProviderError
 from engine.imagefiles import read_image
+from engine.keys import remember_key_variable
 from engine.protocols import Availability, ModelEntry
 
 INSTRUCTION = "Write a detailed description of this image."
@@ -18,6 +19,7 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 def key_availability(entry: ModelEntry, key_name: str) -> Availability:
     """A hosted entry can run when it is not retired and its key is in the environment."""
+    remember_key_variable(key_name)
     if entry.options.get("retired"):
         return Availability(False, f"retired on {entry.options['retired']}")
     if not os.environ.get(key_name):
@@ -28,6 +30,7 @@ def key_availability(entry: ModelEntry, key_name: str) -> Availability:
 def require_key(entry: ModelEntry, key_name: str) -> str:
     """The key a hosted model needs. Retirement is not checked here: the catalog refuses retired models,
     while a gateway that still serves one can be reached by building it directly."""
+    remember_key_variable(key_name)
     key = os.environ.get(key_name)
     if not key:
         raise ModelUnavailable(f"{entry.name} is unavailable: set {key_name}")

@@ -21,10 +21,9 @@ from PIL import Image, UnidentifiedImageError
 from engine.errors import ProviderError
 from engine.notices import report_retry
 from engine.protocols import GeneratedImage
+from engine.untrusted import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 
 T = TypeVar("T")
-MAX_IMAGE_BYTES = 25 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000  # 6300 × 6300: far above any model's output, far below a decompression bomb
 FORMAT_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif"}
 
 

@@ -70,7 +70,7 @@ def test_many_threads_share_one_cache(tmp_path):
 
     def work(worker: int) -> None:
         for index in range(25):
-            value = np.full(4, worker * 100 + index, dtype=np.float32)
+            value = np.full(4, worker * 100 + index + 1, dtype=np.float32)  # never all zeros: those are not kept
             cache.vector("ref", f"text:{worker}:{index}", lambda v=value: v)
 
     threads = [threading.Thread(target=work, args=(worker,)) for worker in range(8)]
@@ -80,7 +80,7 @@ def test_many_threads_share_one_cache(tmp_path):
         thread.join()
     again = ResultCache(tmp_path / "cache")
     never = Counting(np.zeros(4, dtype=np.float32))
-    assert all(again.vector("ref", f"text:{w}:{i}", never)[0] == w * 100 + i for w in range(8) for i in range(25))
+    assert all(again.vector("ref", f"text:{w}:{i}", never)[0] == w * 100 + i + 1 for w in range(8) for i in range(25))
     assert never.calls == 0
 
 

@@ -163,8 +163,9 @@ def test_corrupted_journal_line_is_named_and_the_rest_still_analyses(tmp_path, c
     journal = sorted((tmp_path / "run").glob("conversations/*/journal.jsonl"))[0]
     journal.write_text(journal.read_text().replace('"step": 2', '"step": 2, oops', 1))
     assert main(["analyze", str(tmp_path / "run"), "--no-pictures"]) == 1
-    output = capsys.readouterr().out
-    assert f"{journal}:2: not valid JSON" in output.replace("\n", "")
+    printed = capsys.readouterr()
+    output = printed.out
+    assert f"not read: {journal}:2: not valid JSON" in printed.err.replace("\n", "")
     conversations = load_run(tmp_path / "run").conversations
     assert "settles at" in output and sorted(len(c.turns) for c in conversations) == [1, 3], "the good prefix loads"
 

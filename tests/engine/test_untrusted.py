@@ -27,8 +27,7 @@ from engine.providers.http import Retryable, RetryPolicy, call_with_retries, cla
 from engine.providers.ollama import classify_ollama_error
 from engine.providers.openai import OpenAICaller
 from engine.providers.replicate import PredictionRunner
-from engine.store import write_atomically
-from engine.untrusted import inside, plain_name
+from engine.untrusted import inside, plain_name, write_atomically
 from tests.hostile import ESCAPES
 
 

@@ -25,6 +25,9 @@ class Fault:
     non_image: bool = False  # the generated image URL serves HTML
     oversized: str = ""  # "pixels": a 9000×9000 PNG; "bytes": a body over 25 MB
     refusal: bool = False  # the model refuses (NSFW / content policy)
+    echo_key: bool = (
+        False  # with status: the error message quotes the request's Authorization header, as some proxies do
+    )
 
 
 class _QuietServer(ThreadingHTTPServer):

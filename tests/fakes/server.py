@@ -232,7 +232,10 @@ class FakeServer(LoopbackServer):
                 if fault.status:
                     headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                     throttled = fault.status == 429
-                    if openai_style:
+                    if fault.echo_key:
+                        quoted = f"invalid request headers: Authorization: {self.headers.get('Authorization')}"
+                        body = {"error": {"message": quoted, "type": "invalid_request_error"}, "detail": quoted}
+                    elif openai_style:
                         body = {
                             "error": {
                                 "message": "Rate limit reached for requests"

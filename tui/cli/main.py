@@ -40,6 +40,7 @@ from engine import (
     prompt_for_text,
     shipped_catalog_path,
     shipped_prompts_path,
+    shortened,
     start_game_run,
     user_catalog_path,
     user_prompts_path,
@@ -230,20 +231,20 @@ def _show(args: argparse.Namespace) -> int:
     created = escape(str(run.meta.get("created")))
     console.print(f"[bold]{escape(str(args.run))}[/] · created {created} · {len(run.conversations)} conversations")
     for problem in run.problems:
-        console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
+        error_console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
     for conversation in run.conversations:
         info = conversation.info
         console.rule(Text(f"{info.id} · {info.t2i} ⇄ {info.i2t} · {info.level} · {info.status}"), align="left")
         if conversation.damage:
             console.print(Text(f"damaged: only its first {len(conversation.turns)} turns can be read", style="red"))
-        console.print(Text(info.prompt, style="red"))
+        console.print(Text(shortened(info.prompt), style="red"))
         table = Table("step", "drawn", "caption", "to prompt", "repeatable", expand=True)
         for turn in conversation.turns:
             distance = f"{turn.distance_to_prompt:.3f}" if turn.distance_to_prompt is not None else "–"
             table.add_row(
                 str(turn.step),
-                Text(turn.text, style="red"),
-                Text(turn.caption or turn.error or "", style="green" if turn.caption else "red"),
+                Text(shortened(turn.text), style="red"),
+                Text(shortened(turn.caption or turn.error or ""), style="green" if turn.caption else "red"),
                 distance,
                 "?" if turn.reproducible is None else "yes" if turn.reproducible else "no",
             )

@@ -47,7 +47,7 @@ from engine import (
     write_attractor_chart,
     write_charts,
 )
-from tui.cli.output import BUDGET_ADVICE, BUDGET_HELP, console
+from tui.cli.output import BUDGET_ADVICE, BUDGET_HELP, console, error_console
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -232,7 +232,7 @@ def analyze(args: argparse.Namespace) -> int:
         raise InvalidInput(f"--threshold is a cosine distance between 0 and 2, not {args.threshold}")
     run = load_run(args.run)
     for problem in run.problems:
-        console.print(f"[red]unreadable:[/] {escape(problem)}", soft_wrap=True)
+        error_console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
     analysis = Analysis(run)
     # The strips are drawn in worker processes while the tables, the attractors and the charts are made here.
     with (
@@ -304,11 +304,11 @@ def export(args: argparse.Namespace) -> int:
     folder = args.out or run.export_folder(args.format)
     if not any(conversation.turns for conversation in run.conversations):
         for problem in run.problems:
-            console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
+            error_console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
         raise InvalidInput(f"{args.run} holds no turn that can be read; nothing exported")
     exported = export_fiftyone(run, folder)
     for problem in [*run.problems, *exported.skipped]:
-        console.print(f"[red]not exported:[/] {escape(problem)}", soft_wrap=True)
+        error_console.print(f"[red]not exported:[/] {escape(problem)}", soft_wrap=True)
     console.print(
         f"{exported.samples} samples written to [bold]{escape(str(folder))}[/]; import with "
         f"fo.Dataset.from_dir({escape(repr(str(folder)))}, dataset_type=fo.types.LegacyFiftyOneDataset)"

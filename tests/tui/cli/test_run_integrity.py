@@ -94,13 +94,14 @@ def test_a_torn_journal_shows_its_good_turns_marked_damaged(tmp_path, capsys, ca
     journal.write_bytes(journal.read_bytes()[:-25])
     capsys.readouterr()
     assert main(["show", str(out)]) == 1
-    shown = capsys.readouterr().out
-    assert f"not read: {journal}:3: not valid JSON" in shown and "damaged: only its first 2 turns can be read" in shown
+    shown = capsys.readouterr()
+    assert f"not read: {journal}:3: not valid JSON" in shown.err, "what was left out goes to stderr"
+    assert "damaged: only its first 2 turns can be read" in shown.out
     assert main(["analyze", str(out), "--no-pictures"]) == 1
-    assert f"{journal}:3" in capsys.readouterr().out
+    assert f"not read: {journal}:3" in capsys.readouterr().err
     assert main(["export", "fiftyone", str(out), "--out", str(tmp_path / "fo")]) == 1
-    exported = capsys.readouterr().out
-    assert f"not exported: {journal}:3" in exported and "2 samples written" in exported
+    exported = capsys.readouterr()
+    assert f"not exported: {journal}:3" in exported.err and "2 samples written" in exported.out
     assert main(["play", "--turns", "3", "--out", str(out)]) == 0, "the game goes on"
     assert "cut off, the game goes on from turn 3" in caplog.text
     assert [turn.step for turn in load_run(out).conversations[0].turns] == [1, 2, 3]
@@ -114,7 +115,7 @@ def test_export_of_a_run_with_nothing_readable_is_an_error(tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", "fiftyone", str(out), "--out", str(tmp_path / "fo")]) == 2
     captured = capsys.readouterr()
-    assert "holds no turn that can be read; nothing exported" in captured.err and "not read:" in captured.out
+    assert "holds no turn that can be read; nothing exported" in captured.err and "not read:" in captured.err
     assert not (tmp_path / "fo").exists()
 
 

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Label, ListItem, ListView, Static
 
-from engine import Turn
+from engine import Turn, shortened
 from tui.app.terminal_probe import PictureSetup
 from tui.app.widgets.drift import DriftLine
 from tui.app.widgets.stage import Stage
@@ -52,7 +52,7 @@ class ConversationView(Vertical):
     ) -> None:
         super().__init__()
         self.set_reactive(ConversationView.presenting, presenting)
-        self.prompt = prompt
+        self.prompt = shortened(prompt)
         self.embedder = embedder
         self.total = total  # the turns the game is meant to have
         self.pictures = pictures
@@ -142,12 +142,12 @@ class ConversationView(Vertical):
         image = self.images[self.step - 1]
         self.query_one(Stage).show(turn, self.total, image, self.distances)
         self.query_one("#turn-detail").border_title = f"Turn {turn.step} of {self.total} · {turn.reproducibility}"
-        self.query_one("#drawn", Static).update(Text(turn.text))
+        self.query_one("#drawn", Static).update(Text(shortened(turn.text)))
         caption = self.query_one("#caption", Static)
         if turn.error:
-            caption.update(Text(f"{(turn.failure or '').capitalize()}: {turn.error}"))
+            caption.update(Text(shortened(f"{(turn.failure or '').capitalize()}: {turn.error}")))
         else:
-            caption.update(Text(turn.caption or ""))
+            caption.update(Text(shortened(turn.caption or "")))
         caption.set_class(bool(turn.error), "-failed")
         self.query_one("#turn-image", TurnImage).show(image)
         self._show_drift()

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Digits, Static
 
-from engine import Turn
+from engine import Turn, shortened
 from tui.app.terminal_probe import PictureSetup
 from tui.app.widgets.drift import DistanceBar, DriftLine
 from tui.app.widgets.fitted_text import FittedText
@@ -40,7 +40,7 @@ class Stage(Vertical):
 
     def __init__(self, prompt: str, embedder: str, pictures: PictureSetup, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.prompt = prompt
+        self.prompt = shortened(prompt)
         self.embedder = embedder
         self.pictures = pictures
         self.numbers = (0, 0, "–")  # step, total, distance as shown
@@ -93,9 +93,9 @@ class Stage(Vertical):
         """Show ``turn`` (of ``total``), its picture, and the distances up to it."""
         self.query_one("#stage-image", TurnImage).show(image)
         caption = f"{turn.failure}: {turn.error}" if turn.error else turn.caption or ""
-        self.query_one("#stage-caption", FittedText).text = caption
+        self.query_one("#stage-caption", FittedText).text = shortened(caption)
         first = turn.step == 1
-        self.query_one("#stage-drawn", FittedText).text = "the prompt above" if first else turn.text
+        self.query_one("#stage-drawn", FittedText).text = "the prompt above" if first else shortened(turn.text)
         self.query_one(DistanceBar).distance = turn.distance_to_prompt
         self.query_one(DriftLine).distances = tuple(distances)
         value = "–" if turn.distance_to_prompt is None else f"{turn.distance_to_prompt:.3f}"
@@ -106,7 +106,7 @@ class Stage(Vertical):
         """A turn still being played: what is being drawn, then its picture before the caption comes back."""
         self.numbers = (step, total, self.numbers[2])
         self._show_numbers()
-        self.query_one("#stage-drawn", FittedText).text = "the prompt above" if step == 1 else text
+        self.query_one("#stage-drawn", FittedText).text = "the prompt above" if step == 1 else shortened(text)
         self.query_one("#stage-caption", FittedText).text = "…"
         if image is not None:
             self.query_one("#stage-image", TurnImage).show(image)

@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual_image.renderable.tgp import Image as TGPRenderable
 from textual_image.widget import HalfcellImage, TGPImage, UnicodeImage
 
+from engine import StorageError, open_picture
 from tui.app.terminal_probe import PictureSetup
 from tui.app.widgets.sixel_picture import SixelPicture
 
@@ -127,10 +128,9 @@ class TurnImage(Center):
         size = GRAPHICS_THUMBNAIL if self.setup.draws_pixels else CELL_THUMBNAIL
         picture: PILImage.Image | None
         try:
-            with PILImage.open(path) as opened:
-                picture = opened.convert("RGB")
+            picture = open_picture(path)  # a regular file under the size and pixel ceilings, or refused
             picture.thumbnail((size, size))
-        except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError):
+        except StorageError:
             picture = None  # a missing or damaged file in a saved run: the turn is shown without its image
         self.app.call_from_thread(self._set_picture, path, picture)
 
