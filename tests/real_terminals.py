@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,7 @@ TERMINALS = {
     ],
 }
 KEY_SECONDS = 10.0  # how long a key may take to change the window before it counts as lost
-SETTLE_SECONDS = 1.0  # the window counts as still when it has not changed for this long
+SETTLE_SECONDS = 0.6  # the window counts as still when it has not changed for this long
 WAIT_LIMIT = 60.0  # seconds a screen may take to settle (a busy 2-core machine, a cold start)
 RESEMBLANCE_LIMIT = 45.0  # mean difference (0-255) between the shown picture and the turn's image, at 24x24
 
@@ -62,10 +63,11 @@ class Case:
     columns: int
     rows: int
     keys: tuple[str, ...]  # xdotool key names, a screenshot after each (and one before the first)
+    live: bool = False  # a live offline game from the picker (Return starts it), judged once it is over
 
     @property
     def name(self) -> str:
-        return f"{self.terminal}-{self.columns}x{self.rows}"
+        return f"{self.terminal}-{self.columns}x{self.rows}" + ("-game" if self.live else "")
 
 
 CASES = (
@@ -74,6 +76,7 @@ CASES = (
     Case("mlterm", 120, 40, ("Right", "Right", "f")),
     Case("mlterm", 200, 55, ("Right",)),
     Case("kitty", 120, 40, ("Right", "f")),
+    Case("xterm", 120, 40, ("Return",), live=True),
 )
 
 
@@ -166,9 +169,12 @@ def _press(display: str, window: str, key: str, scratch: Path) -> None:
 
 
 def _picture_drawn(case: Case, expected: Expected) -> Callable[[np.ndarray], bool]:
-    """Whether a screenshot shows something other than one flat colour where ``expected`` has a picture."""
+    """Whether a screenshot shows the app, and something other than one flat colour where ``expected`` has a
+    picture."""
 
     def ready(shot: np.ndarray) -> bool:
+        if (shot == shot[0, 0]).all():
+            return False  # the app has not drawn yet
         if expected.image is None:
             return True
         inside = shot[_picture_box(shot, case, expected)].reshape(-1, 3)
@@ -181,12 +187,14 @@ def _picture_drawn(case: Case, expected: Expected) -> Callable[[np.ndarray], boo
 
 
 def play_in_terminal(
-    case: Case, images: str, display: str, folder: Path, expected: list[Expected] | None = None
-) -> tuple[list[np.ndarray], list[Expected]]:
+    case: Case, images: str, display: str, folder: Path, expected: Future[list[Expected]], finds_expected: bool
+) -> list[np.ndarray]:
     """Screenshots of ``case`` played with ``--images images``, one before the keys and one after each, each
-    taken once the picture the headless app shows there is drawn; and what the headless app shows (found
-    here when not given, from the window's cell size)."""
-    app = [sys.executable, "-m", "tui.app.app", "--replay", str(_sample()), "--present", "--images", images]
+    taken once the picture the headless app shows there is drawn. What the headless app shows is found here
+    (from this window's cell size) when ``finds_expected``, and waited for otherwise."""
+    runs = folder / f"{case.name}-{images}-runs"
+    shown = ["--runs", str(runs)] if case.live else ["--replay", str(_sample())]
+    app = [sys.executable, "-m", "tui.app.app", *shown, "--present", "--images", images]
     argv = [part.format(columns=case.columns, rows=case.rows) for part in TERMINALS[case.terminal]] + app
     env = {**os.environ, "DISPLAY": display, "COLORTERM": "truecolor", "LIBGL_ALWAYS_SOFTWARE": "1"}
     env.pop("TMUX", None)
@@ -201,16 +209,23 @@ def play_in_terminal(
     try:
         window = _window(display, terminal.pid)
         _tool(display, "xdotool", "mousemove", "20", "20")  # no window manager: focus follows the pointer
-        if expected is None:
-            cell = _cell_grid(_screenshot(display, window, folder / "size.png"), case)[:2]
-            expected = asyncio.run(_headless(case, cell))
+        if finds_expected:
+            cell = _cell_grid(_screenshot(display, window, folder / f"{case.name}-size.png"), case)[:2]
+            try:
+                expected.set_result(asyncio.run(_headless(case, cell, folder / f"{case.name}-headless-runs")))
+            except BaseException as error:
+                expected.set_exception(error)
+                raise
+        shown = expected.result(timeout=WAIT_LIMIT * 2)
         shots = []
         for number, key in enumerate(("", *case.keys)):
             if key:
-                _press(display, window, key, folder / "before.png")
+                _press(display, window, key, folder / f"{case.name}-{images}-before.png")
+            if case.live and key:
+                _wait_for_the_game(runs)
             path = folder / f"{case.name}-{images}-{number}.png"
-            shots.append(_settled(display, window, path, _picture_drawn(case, expected[number])))
-        return shots, expected
+            shots.append(_settled(display, window, path, _picture_drawn(case, shown[number])))
+        return shots
     finally:
         os.killpg(terminal.pid, 15)
         terminal.wait(10)
@@ -223,27 +238,50 @@ def _sample() -> Path:
     return conversations[0].folder
 
 
-async def _headless(case: Case, cell: tuple[int, int]) -> list[Expected]:
+def _game_over(runs: Path) -> bool:
+    from engine import find_runs, load_conversations
+
+    found = find_runs(runs) if runs.exists() else []
+    return bool(found) and all(conversation.complete for conversation in load_conversations(found[0])[0])
+
+
+def _wait_for_the_game(runs: Path) -> None:
+    deadline = time.monotonic() + WAIT_LIMIT
+    while not _game_over(runs):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the game in {runs} never finished")
+        time.sleep(0.2)
+
+
+async def _headless(case: Case, cell: tuple[int, int], runs: Path) -> list[Expected]:
     from tui.app.app import TelephoneApp
     from tui.app.terminal_probe import tell_textual_image
     from tui.app.widgets.turn_image import TurnImage
 
-    app = TelephoneApp(image_mode="halfcell", replay=_sample(), present=True)
+    if case.live:
+        app = TelephoneApp(image_mode="halfcell", runs_dir=runs, present=True)
+    else:
+        app = TelephoneApp(image_mode="halfcell", replay=_sample(), present=True)
     tell_textual_image(cell)  # sizes in the normal view follow the real terminal's cells
     shown: list[Expected] = []
     async with app.run_test(size=(case.columns, case.rows)) as pilot:
 
         async def look() -> None:
             await pilot.pause()
+            while case.live and len(shown) and not _game_over(runs):
+                await pilot.pause(0.2)
             await app.workers.wait_for_complete()
             await pilot.pause()
-            image = next(turn for turn in app.screen.query(TurnImage) if turn.display and turn.region.area)
-            picture = image.children[0].region
-            shown.append(Expected((picture.x, picture.y, picture.width, picture.height), image.shown))
+            images = [turn for turn in app.screen.query(TurnImage) if turn.display and turn.region.area]
+            if not images:
+                shown.append(Expected((0, 0, 0, 0), None))
+                return
+            picture = images[0].children[0].region
+            shown.append(Expected((picture.x, picture.y, picture.width, picture.height), images[0].shown))
 
         await look()
         for key in case.keys:
-            await pilot.press({"Right": "right", "Left": "left"}.get(key, key))
+            await pilot.press({"Right": "right", "Left": "left", "Return": "enter"}.get(key, key))
             await look()
     return shown
 
@@ -304,10 +342,14 @@ def judge(case: Case, halfcell: np.ndarray, graphics: np.ndarray, expected: Expe
     return problems
 
 
-def run_case(case: Case, display: str, folder: Path) -> tuple[list[str], list[Path]]:
-    """Problems found in ``case`` and the graphics run's screenshots."""
-    halfcell, expected = play_in_terminal(case, "halfcell", display, folder)
-    graphics, _ = play_in_terminal(case, "auto", display, folder, expected)
+def run_case(case: Case, folder: Path) -> tuple[list[str], list[Path]]:
+    """Problems found in ``case`` and the graphics run's screenshots. The half-cell run and the graphics run
+    play side by side, each on a display of its own (they mostly wait)."""
+    found: Future[list[Expected]] = Future()
+    with virtual_display() as first, virtual_display() as second, ThreadPoolExecutor(2) as pool:
+        half_cells = pool.submit(play_in_terminal, case, "halfcell", first, folder, found, True)
+        terminal_choice = pool.submit(play_in_terminal, case, "auto", second, folder, found, False)
+        halfcell, graphics, expected = half_cells.result(), terminal_choice.result(), found.result()
     problems = []
     for step, (reference, shot, shown) in enumerate(zip(halfcell, graphics, expected, strict=True)):
         problems += [f"{case.name} after {step} keys: {problem}" for problem in judge(case, reference, shot, shown)]
@@ -325,15 +367,14 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.out or Path(tempfile.mkdtemp(prefix="terminals-"))
     folder.mkdir(parents=True, exist_ok=True)
     failures = 0
-    with virtual_display() as display:
-        for case in CASES:
-            if args.case and case.name not in args.case:
-                continue
-            problems, _ = run_case(case, display, folder)
-            print(f"{case.name}: {'ok' if not problems else 'FAILED'}")
-            for problem in problems:
-                print(f"  {problem}")
-            failures += bool(problems)
+    for case in CASES:
+        if args.case and case.name not in args.case:
+            continue
+        problems, _ = run_case(case, folder)
+        print(f"{case.name}: {'ok' if not problems else 'FAILED'}")
+        for problem in problems:
+            print(f"  {problem}")
+        failures += bool(problems)
     print(f"screenshots in {folder}")
     return 1 if failures else 0
 
