@@ -17,6 +17,8 @@ from textual.binding import Binding
 from textual.color import Color
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.filter import LineFilter
 from textual.screen import Screen
 
@@ -39,6 +41,7 @@ from engine import (
     sample_run,
     terminal_safe,
 )
+from tui.app.quick_escape import QuickEscapeDriver
 from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.help_screen import HelpScreen
@@ -134,6 +137,10 @@ class TelephoneApp(App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The game's own colours, for a theme that does not name them (the dark theme's)."""
         return {**super().get_theme_variable_defaults(), **{name: THEMES[0].variables[name] for name in GAME_COLOURS}}
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        return QuickEscapeDriver if driver is LinuxDriver else driver
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         return [*super().get_line_filters(), self._terminal_safe]

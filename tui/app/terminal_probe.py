@@ -202,7 +202,7 @@ def detect_pictures(requested: str) -> PictureSetup:
     if stdout is None or not stdout.isatty():
         setup = PictureSetup("unicode", "not a terminal") if requested == "auto" else None
         setup = setup or choose_pictures(requested, TerminalAnswers())
-    elif stdin is None or not stdin.isatty():
+    elif requested in ("halfcell", "unicode") or stdin is None or not stdin.isatty():  # nothing to ask
         setup = choose_pictures(requested, TerminalAnswers())
     else:
         stdout.flush()
