@@ -99,16 +99,11 @@ def parse_answers(reply: bytes, window_pixels: tuple[int, int, int, int] | None 
             registers = int(first)
         elif item == b"2" and second and 0 < int(first) <= 100_000 and 0 < int(second) <= 100_000:
             limit = (int(first), int(second))
-    cell: tuple[int, int] | None = None
     reported = _CELL.search(reply)
     if reported is not None:
-        cell = (int(reported.group(2)), int(reported.group(1)))
-    elif window_pixels is not None:
-        rows, columns, width, height = window_pixels
-        if rows > 0 and columns > 0:
-            cell = (width // columns, height // rows)
-    if cell is not None and not (cell[0] in _CELL_RANGE and cell[1] in _CELL_RANGE):
-        cell = None
+        cell = _believable((int(reported.group(2)), int(reported.group(1))))
+    else:
+        cell = _cell_of(window_pixels)
     return TerminalAnswers(
         answered=True,
         version=version.group(1).decode("ascii") if version else None,
@@ -154,6 +149,18 @@ def choose_pictures(requested: str, answers: TerminalAnswers) -> PictureSetup:
     if answers.sixel:
         return setup("halfcell", f"{name} draws Sixel but did not say its cell size")
     return setup("halfcell", f"{name} draws no pictures")
+
+
+def _believable(cell: tuple[int, int]) -> tuple[int, int] | None:
+    return cell if cell[0] in _CELL_RANGE and cell[1] in _CELL_RANGE else None
+
+
+def _cell_of(window_pixels: tuple[int, int, int, int] | None) -> tuple[int, int] | None:
+    """The cell size from the ioctl's (rows, columns, width, height), where the terminal fills it in."""
+    if window_pixels is None:
+        return None
+    rows, columns, width, height = window_pixels
+    return _believable((width // columns, height // rows)) if rows > 0 and columns > 0 else None
 
 
 def _window_pixels(fd: int) -> tuple[int, int, int, int] | None:
@@ -202,8 +209,9 @@ def detect_pictures(requested: str) -> PictureSetup:
     if stdout is None or not stdout.isatty():
         setup = PictureSetup("unicode", "not a terminal") if requested == "auto" else None
         setup = setup or choose_pictures(requested, TerminalAnswers())
-    elif requested in ("halfcell", "unicode") or stdin is None or not stdin.isatty():  # nothing to ask
-        setup = choose_pictures(requested, TerminalAnswers())
+    elif requested in ("halfcell", "unicode") or stdin is None or not stdin.isatty():
+        # Nothing to ask; the cell's shape, where the window says it, still sizes half-cell pictures.
+        setup = choose_pictures(requested, TerminalAnswers(cell=_cell_of(_window_pixels(stdout.fileno()))))
     else:
         stdout.flush()
         setup = choose_pictures(requested, ask_terminal(stdin.fileno(), stdout.fileno()))
