@@ -190,7 +190,8 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half of one.
 
     The temporary file is made with mode 0666 less the umask, like every other file of a run (mkstemp's
-    0600 would leave some images unreadable to the others who share a run)."""
+    0600 would leave some images unreadable to the others who share a run). An OSError names ``path``: a
+    full disk is reported with the file it could not write."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -203,6 +204,9 @@ def write_atomically(path: Path, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from error
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -4,6 +4,7 @@ be measured is asked again, and no journal ever holds a number that is not finit
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
@@ -21,7 +22,7 @@ from engine.imagefiles import read_image
 from engine.journal_lines import parse_json
 from engine.metrics import MAX_DIMENSIONS
 from engine.store import RunStore
-from engine.untrusted import MAX_JSON_DEPTH, open_in_place, read_regular
+from engine.untrusted import MAX_JSON_DEPTH, open_in_place, read_regular, write_atomically
 from tests.hostile import FILE_KINDS, replace_with
 
 
@@ -175,3 +176,13 @@ def test_a_poisoned_cache_never_puts_a_nan_in_the_users_own_game(played, offline
     distances = [turn.distance_to_prompt for c in run.conversations for turn in c.turns if turn.error is None]
     assert all(d is not None and np.isfinite(d) for d in distances)
     assert json.loads((played / "run.json").read_text())["format"] == "aitelephone-run"
+
+
+def test_a_full_disk_is_reported_with_the_file_it_could_not_write(tmp_path, monkeypatch):
+    def full(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match="No space left on device") as raised:
+        write_atomically(tmp_path / "run.json", b"{}")
+    assert raised.value.filename == str(tmp_path / "run.json") and not list(tmp_path.iterdir()), "nothing left"
