@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -186,3 +187,14 @@ def test_a_full_disk_is_reported_with_the_file_it_could_not_write(tmp_path, monk
     with pytest.raises(OSError, match="No space left on device") as raised:
         write_atomically(tmp_path / "run.json", b"{}")
     assert raised.value.filename == str(tmp_path / "run.json") and not list(tmp_path.iterdir()), "nothing left"
+
+
+def test_kept_vectors_the_models_answer_shows_wrong_are_asked_again_within_one_call(tmp_path, offline_line):
+    """The analysis embeds a game's captions in one call: a stranger's kept vector served first, then the
+    model's answer of another length, would not stack."""
+    from engine.cache import CachedEmbedder
+
+    ResultCache(tmp_path / "cache").vector("minilm", "text:a red apple", lambda: np.ones(3, dtype=np.float32))
+    cache = ResultCache(tmp_path / "cache")
+    embedder = CachedEmbedder(offline_line.embedder, "minilm", threading.Semaphore(1), cache)
+    assert embedder.embed_texts(["a red apple", "a blue bus"]).shape == (2, 384)
