@@ -3,7 +3,8 @@ text is made safe for a terminal, names are plain, and paths stay inside the fol
 
 A run folder is input from a stranger: its ids become file names, its image paths are opened, its texts
 are printed. Every reader and writer of a run goes through ``inside``; every front end shows text through
-``terminal_safe``.
+``terminal_safe``. A run's files are read through ``read_regular`` (regular files with one name, under the
+ceilings below) and written new with ``write_atomically``, or in place only through ``open_in_place``.
 """
 
 from __future__ import annotations
