@@ -149,6 +149,10 @@ def find_attractors(run: Run, embedder: Embedder, threshold: float = ATTRACTOR_T
         raise InvalidInput(f"{run.folder} has {len(finished)} finished games; attractors need at least two")
     with_images = embedder.takes_images and all(_has_images(conversation) for conversation in finished)
     games = [_Game(conversation, embedder, with_images) for conversation in finished]
+    if len({game.states.shape[1] for game in games}) > 1:
+        # A run's kept vectors of another length than the model gives were served before its first answer
+        # showed them wrong; they are forgotten now (engine/cache.py), and asked again.
+        games = [_Game(conversation, embedder, with_images) for conversation in finished]
     ends = np.stack([game.states[-1] for game in games])
     distances = np.clip(1.0 - ends @ ends.T, 0.0, 2.0)
     np.fill_diagonal(distances, 0.0)

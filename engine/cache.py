@@ -381,14 +381,13 @@ class CachedEmbedder(_Cached[Embedder], Embedder):
         return np.asarray(self._paid(self.model.embed_images, [image])[0])
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
-        return np.stack(
-            [self.cache.vector(self.ref, f"text:{text}", partial(self._text, text), self.price) for text in texts]
-        )
+        return self._vectors([(f"text:{text}", partial(self._text, text)) for text in texts])
 
     def embed_images(self, images: list[Path]) -> np.ndarray:
-        return np.stack(
-            [
-                self.cache.vector(self.ref, f"image:{read_image(path).digest}", partial(self._image, path), self.price)
-                for path in images
-            ]
-        )
+        return self._vectors([(f"image:{read_image(path).digest}", partial(self._image, path)) for path in images])
+
+    def _vectors(self, asked: list[tuple[str, Callable[[], np.ndarray]]]) -> np.ndarray:
+        vectors = [self.cache.vector(self.ref, what, make, self.price) for what, make in asked]
+        if len({vector.size for vector in vectors}) > 1:  # kept ones the model's answer showed wrong: asked again
+            vectors = [self.cache.vector(self.ref, what, make, self.price) for what, make in asked]
+        return np.stack(vectors)

@@ -197,10 +197,13 @@ class Journal:
             line = mask_keys(json.dumps(turn.to_json(), ensure_ascii=False, allow_nan=False)) + "\n"
         except ValueError as error:
             raise StorageError(f"{self._journal}: turn {turn.step} holds a number that is not finite") from error
-        with os.fdopen(open_in_place(self._journal, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8") as journal:
-            journal.write(line)
-            journal.flush()
-            os.fsync(journal.fileno())
+        try:
+            with os.fdopen(open_in_place(self._journal, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8") as journal:
+                journal.write(line)
+                journal.flush()
+                os.fsync(journal.fileno())
+        except OSError as error:  # a full disk: said with the file it could not write
+            raise StorageError(f"{self._journal}: cannot be written: {error.strerror or error}") from error
         self.conversation.turns.append(turn)
 
     def finish(self, status: Status, detail: str = "") -> ConversationInfo:

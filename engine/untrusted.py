@@ -3,7 +3,8 @@ text is made safe for a terminal, names are plain, and paths stay inside the fol
 
 A run folder is input from a stranger: its ids become file names, its image paths are opened, its texts
 are printed. Every reader and writer of a run goes through ``inside``; every front end shows text through
-``terminal_safe``.
+``terminal_safe``. A run's files are read through ``read_regular`` (regular files with one name, under the
+ceilings below) and written new with ``write_atomically``, or in place only through ``open_in_place``.
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half of one.
 
     The temporary file is made with mode 0666 less the umask, like every other file of a run (mkstemp's
-    0600 would leave some images unreadable to the others who share a run)."""
+    0600 would leave some images unreadable to the others who share a run). An OSError names ``path``: a
+    full disk is reported with the file it could not write."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -203,6 +205,9 @@ def write_atomically(path: Path, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from error
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

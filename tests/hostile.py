@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import sys
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,29 @@ from PIL import Image, PngImagePlugin
 
 SECRET = "SECRET-6f1d0c"  # in every file outside the run: it must never be shown, copied or drawn from
 ESCAPES = ("\x1b]0;pwned\x07", "\x1b]52;c;cHduZWQ=\x07", "\x1b[2J", "\x9b31m", "\u202e", "\u200b\u200e")
+
+
+# A file of this size costs no disk (it is sparse) and would take a minute and all memory to read whole.
+SPARSE_BYTES = 20 * 1024**3
+FILE_KINDS = ("fifo", "device", "hard link", "sparse")
+
+
+def replace_with(path: Path, kind: str, outside: Path) -> None:
+    """Put a file of ``kind`` where ``path`` was: a named pipe (a reader blocks on it forever), a character
+    device like /dev/zero (endless), a hard link to ``outside`` (another file's bytes under the run's name),
+    or a sparse file of SPARSE_BYTES. A device needs root; elsewhere a pipe stands in for it."""
+    path.unlink(missing_ok=True)
+    if kind == "fifo" or (kind == "device" and os.geteuid() != 0):
+        os.mkfifo(path)
+    elif kind == "device":
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    elif kind == "hard link":
+        os.link(outside, path)
+    elif kind == "sparse":
+        with open(path, "wb") as file:
+            file.truncate(SPARSE_BYTES)
+    else:
+        raise ValueError(kind)
 
 
 def secret_png() -> bytes:

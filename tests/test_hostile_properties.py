@@ -1,5 +1,6 @@
 """Property-based: random damaged and malicious run folders (ids and paths that lead out, links, torn lines,
-garbage, wrong types, huge values, escape sequences) through `show`, `analyze`, `export` and the app's replay.
+garbage, wrong types, huge values, escape sequences, pipes, devices, hard links to files outside, sparse giants,
+deep nesting) through `show`, `analyze`, `export` and the app's replay.
 
 Whatever the damage: nothing is read or written outside the run or the chosen output folder, no escape
 sequence reaches the output, no traceback, and the conversation that was not touched still loads whole.
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from engine import load_run
 from tests.fakes.server import bomb_png
-from tests.hostile import ESCAPES, SECRET, Sandbox, watching
+from tests.hostile import ESCAPES, FILE_KINDS, SECRET, Sandbox, replace_with, watching
 from tests.tui.app.helpers import make_app, settle_images
 from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.replay_screen import ReplayScreen
@@ -30,7 +31,19 @@ from tui.cli.main import main
 
 UNSHOWABLE = ("\x1b", "\x07", "\x9b", "\u202e", "\u200b", "\u200e")
 INFO_FIELDS = ["id", "prompt", "prompt_id", "level", "t2i", "i2t", "embedder", "turns", "seed", "created", "status"]
-TURN_FIELDS = ["step", "text", "t2i", "i2t", "embedder", "image", "caption", "t2i_seconds", "distance_to_prompt"]
+TURN_FIELDS = [
+    "step",
+    "text",
+    "t2i",
+    "i2t",
+    "embedder",
+    "image",
+    "caption",
+    "t2i_seconds",
+    "distance_to_prompt",
+    "t2i_inputs",
+]
+DEEP = json.loads('{"a": ' * 200 + "1" + "}" * 200)  # parses, then exhausts the stack of what walks it
 # Every path leads into the sandbox's "outside" folder (or is merely read, like /etc/passwd as an image): run
 # against code with a hole, this suite must never write anywhere but a temporary folder.
 PATHS = [
@@ -45,10 +58,19 @@ PATHS = [
     "..\\..\\outside\\secret.png",
     "journal.jsonl",
 ]
-WRONG_TYPES = [None, 0, -1, True, 1.5, [], {}, ["a"], {"step": 1}, 10**30, -(10**30), 1e308]
+WRONG_TYPES = [None, 0, -1, True, 1.5, [], {}, ["a"], {"step": 1}, 10**30, -(10**30), 1e308, DEEP, "x" * 20_000]
 TEXTS = st.sampled_from([*ESCAPES, "[/]", "[bold]x[/bold]", "\ud800", "x" * 5000, "{outside}"]) | st.text(max_size=20)
 VALUES = TEXTS | st.sampled_from(WRONG_TYPES) | st.sampled_from(PATHS)
-LINES = st.binary(max_size=40) | st.sampled_from([b"{", b"[]", b"null", b'{"step": 2}', b"1" * 5000, b"[" * 50000])
+LINES = st.binary(max_size=40) | st.sampled_from(
+    [b"{", b"[]", b"null", b'{"step": 2}', b"1" * 5000, b"[" * 50000, b'{"caption": "' + b"x" * 300_000 + b'"}']
+)
+# A run file replaced by another kind of file: the outside file a hard link to it shares its bytes with.
+KIND_TARGETS = {
+    "conversation.json": "conversation.json",
+    "journal.jsonl": "journal.jsonl",
+    "images/turn-01.png": "secret.png",
+    "images/turn-02.png": "images/turn-01.png",
+}
 
 DAMAGE = st.one_of(
     st.tuples(st.just("info"), st.sampled_from(INFO_FIELDS), VALUES),
@@ -62,6 +84,7 @@ DAMAGE = st.one_of(
     ),
     st.tuples(st.just("link"), st.sampled_from(["conversation", "images", "journal.jsonl", "conversation.json"])),
     st.tuples(st.just("run"), st.sampled_from(["created", "analysis", "fiftyone", "bad-name", "stray-file"])),
+    st.tuples(st.just("kind"), st.sampled_from(sorted(KIND_TARGETS)), st.sampled_from(FILE_KINDS)),
 )
 
 
@@ -116,6 +139,11 @@ def damage(sandbox: Sandbox, kind: str, *details: Any) -> None:
         target = target or conversation / details[0]
         shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink(missing_ok=True)
         target.symlink_to(sandbox.outside if details[0] in ("conversation", "images") else sandbox.outside / details[0])
+    elif kind == "kind":
+        target, how = details
+        path = conversation / target
+        if _plain_file(path) and not path.parent.is_symlink():
+            replace_with(path, how, sandbox.outside / KIND_TARGETS[target])
     elif kind == "run":
         what = details[0]
         if what == "created":
@@ -130,7 +158,8 @@ def damage(sandbox: Sandbox, kind: str, *details: Any) -> None:
 
 
 def _plain_file(path: Path) -> bool:
-    return path.is_file() and not path.is_symlink()
+    """A file an earlier damage left for the next to edit: not a link of either kind, not a sparse giant."""
+    return path.is_file() and not path.is_symlink() and path.stat().st_nlink == 1 and path.stat().st_size < 1 << 20
 
 
 def check_command(sandbox: Sandbox, *arguments: str) -> str:

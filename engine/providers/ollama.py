@@ -23,6 +23,7 @@ import numpy as np
 import ollama
 
 from engine.errors import ProviderError
+from engine.imagefiles import read_image
 from engine.protocols import (
     Availability,
     Embedder,
@@ -172,7 +173,7 @@ class OllamaImageToText(ImageToText):
 
     def describe(self, image: Path, *, seed: int) -> str:
         request = self.inputs(seed)
-        request["messages"][0]["images"] = [image.read_bytes()]
+        request["messages"][0]["images"] = [read_image(image).data]  # read as every file of a run is
         response = self.caller.call(lambda: self.caller.client.chat(**request, stream=False))
         return read_text(response.message.content)
 

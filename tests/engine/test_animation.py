@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from engine import InvalidInput, RunStore, load_prompts, load_run
-from engine.export.animation import MARGIN, PICTURE, SLIDE, write_animations
+from engine.export.animation import MARGIN, PICTURE, SLIDE, turn_frame, write_animations
 from engine.protocols import GeneratedImage
 from engine.providers.offline.painter import encode_png
 from engine.records import ConversationInfo, Turn
@@ -91,3 +93,15 @@ def test_cli_writes_one_game_to_a_named_file(tmp_path, played_run, capsys):
     assert len(frames_of(out)[1]) == len(conversation.turns)
     with pytest.raises(InvalidInput):
         write_animations(load_run(played_run), tmp_path / "x", "mp4")
+
+
+def test_a_word_of_a_million_characters_is_drawn_cut_and_at_once(tmp_path):
+    """No run holds such a text any more (10,000 characters at most), but a slide draws whatever it is given:
+    measuring and trimming the word whole took seconds and drew past Pillow's largest image."""
+    store = RunStore.create("game", {}, tmp_path / "run")
+    info = ConversationInfo("c0ffee000002", "A cat.", "cat", "easy", "t", "i", "e", 1, 0, "2024-01-01")
+    conversation = store.begin(info).conversation
+    conversation.turns.append(Turn(1, "x" * 1_000_000, "t", "i", "e", None, "y" * 1_000_000))
+    started = time.monotonic()
+    turn_frame(conversation, conversation.turns[0])
+    assert time.monotonic() - started < 5

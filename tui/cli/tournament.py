@@ -297,10 +297,12 @@ def export(args: argparse.Namespace) -> int:
             conversation_id=args.conversation,
             seconds_per_turn=args.seconds,
         )
+        for problem in run.problems:
+            error_console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
         for path in written:
             console.print(f"[bold]{escape(str(path))}[/]", soft_wrap=True)
         console.print(f"{len(written)} {args.format.upper()} animations written, one frame per turn")
-        return 0
+        return 1 if run.problems else 0
     folder = args.out or run.export_folder(args.format)
     if not any(conversation.turns for conversation in run.conversations):
         for problem in run.problems:

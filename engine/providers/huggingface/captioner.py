@@ -10,6 +10,7 @@ from typing import Any
 from PIL import Image
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
+from engine.imagefiles import open_picture
 from engine.protocols import ImageToText
 from engine.providers.hosted import INSTRUCTION, read_text
 from engine.providers.huggingface.loading import LocalModel
@@ -35,8 +36,7 @@ class TransformersImageToText(LocalModel[Loaded], ImageToText):
         return int(self.entry.options.get("max_new_tokens", 120))
 
     def describe(self, image: Path, *, seed: int) -> str:
-        with Image.open(image) as opened:
-            picture = opened.convert("RGB")
+        picture = open_picture(image)  # a resumed run's image is a stranger's file: a regular one, under the ceilings
         return read_text(self.run(lambda loaded: self._caption(loaded, picture)))
 
     def _caption(self, loaded: Loaded, picture: Image.Image) -> str:

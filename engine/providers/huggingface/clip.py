@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
 from transformers import AutoModel, AutoProcessor
 
+from engine.imagefiles import open_picture
 from engine.protocols import Embedder
 from engine.providers.huggingface.loading import LocalModel
 from engine.providers.windows import pool_windows, window_spans
@@ -51,10 +51,7 @@ class ClipEmbedder(LocalModel[Loaded], Embedder):
         return pool_windows(np.stack(vectors), [len(window) for window in windows])
 
     def embed_images(self, images: list[Path]) -> np.ndarray:
-        pictures = []
-        for path in images:
-            with Image.open(path) as opened:
-                pictures.append(opened.convert("RGB"))
+        pictures = [open_picture(path) for path in images]  # a resumed run's previous image is a stranger's file
 
         def embed(loaded: Loaded) -> np.ndarray:
             processor, model = loaded

@@ -3,9 +3,12 @@ plain text, never sent to the terminal; damaged images are shown as missing, nev
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import pty
 import select
+import shutil
 import struct
 import subprocess
 import sys
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import ESCAPES, Sandbox
+from tests.hostile import ESCAPES, Sandbox, replace_with
 from tests.tui.app.helpers import make_app, settle_images, view, wait_until
 from tests.tui.cli.test_hostile_runs import edit_json, edit_turn
 from tui.app.screens.browser_screen import RunBrowserScreen
@@ -76,6 +79,30 @@ def test_no_escape_sequence_from_a_run_reaches_a_real_terminal(sandbox):
     run = crafted(sandbox, keep=1)
     for name in ("prompt", "detail"):
         edit_json(sandbox.conversations()[0] / "conversation.json", **{name: "\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07"})
+    written, code = _in_a_terminal(run, b"pwned")
+    assert b"pwned" in written, "the prompt is on screen"
+    assert b"\x1b]0;pwned" not in written and b"\x1b]52;" not in written
+    assert code == 0, "ctrl+q quits cleanly"
+
+
+@pytest.mark.slow
+def test_a_run_of_pipes_is_replayed_and_the_app_quits(sandbox):
+    """A pipe in place of a journal, a conversation file and an image once left a thread stuck in `open`:
+    the app showed nothing and could not be quit. The readable conversation is shown, and ctrl+q quits."""
+    first, second = sandbox.conversations()[:2]
+    for path in (first / "journal.jsonl", second / "images" / "turn-01.png"):
+        replace_with(path, "fifo", sandbox.outside / "secret.png")
+    for extra in sandbox.conversations()[2:]:
+        shutil.rmtree(extra)
+    prompt = json.loads((second / "conversation.json").read_text())["prompt"]
+    shown = max(prompt.split(), key=len).encode()
+    written, code = _in_a_terminal(sandbox.run, shown)
+    assert shown in written and code == 0
+
+
+def _in_a_terminal(run: Path, until: bytes) -> tuple[bytes, int | None]:
+    """What the app replaying ``run`` in a 120×40 pseudo-terminal wrote until ``until`` appeared (20 s at
+    most) and it was asked to quit with ctrl+q, and its exit code (None when it had not quit 10 s later)."""
     leader, follower = pty.openpty()
     ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
@@ -93,19 +120,18 @@ def test_no_escape_sequence_from_a_run_reaches_a_real_terminal(sandbox):
     written = b""
     deadline = time.monotonic() + 20
     try:
-        while time.monotonic() < deadline and b"pwned" not in written:
+        while time.monotonic() < deadline and until not in written:
             written += _read(leader, 0.2)
         written += _read(leader, 1.0)
         os.write(leader, b"\x11")  # ctrl+q
-        app.wait(10)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            app.wait(10)
         written += _read(leader, 0.5)
     finally:
         if app.poll() is None:
             app.kill()
         os.close(leader)
-    assert b"pwned" in written, "the prompt is on screen"
-    assert b"\x1b]0;pwned" not in written and b"\x1b]52;" not in written
-    assert app.returncode == 0, "ctrl+q quits cleanly"
+    return written, app.returncode
 
 
 def _read(descriptor: int, seconds: float) -> bytes:
