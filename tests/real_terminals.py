@@ -168,9 +168,10 @@ def _press(display: str, window: str, key: str, scratch: Path) -> None:
             time.sleep(0.2)
 
 
-def _picture_drawn(case: Case, expected: Expected) -> Callable[[np.ndarray], bool]:
+def _picture_drawn(case: Case, expected: Expected, exactly: bool) -> Callable[[np.ndarray], bool]:
     """Whether a screenshot shows the app, and something other than one flat colour where ``expected`` has a
-    picture."""
+    picture; when ``exactly``, that turn's picture (not the one before it, still up while the new one is
+    encoded). The half-cell run is not held to it: xterm rounds its colours to a 256-colour palette."""
 
     def ready(shot: np.ndarray) -> bool:
         if (shot == shot[0, 0]).all():
@@ -181,7 +182,11 @@ def _picture_drawn(case: Case, expected: Expected) -> Callable[[np.ndarray], boo
         if len(inside) == 0:
             return False
         _, counts = np.unique(inside, axis=0, return_counts=True)
-        return bool(counts.max() < 0.9 * len(inside))
+        if counts.max() >= 0.9 * len(inside):
+            return False
+        return (
+            not exactly or _resemblance(shot[_picture_box(shot, case, expected)], expected.image) <= RESEMBLANCE_LIMIT
+        )
 
     return ready
 
@@ -193,8 +198,9 @@ def play_in_terminal(
     taken once the picture the headless app shows there is drawn. What the headless app shows is found here
     (from this window's cell size) when ``finds_expected``, and waited for otherwise."""
     runs = folder / f"{case.name}-{images}-runs"
-    shown = ["--runs", str(runs)] if case.live else ["--replay", str(_sample())]
-    app = [sys.executable, "-m", "tui.app.app", *shown, "--present", "--images", images]
+    # A live game plays with no pace, so the screen shows its last turn as soon as the journal says it is over.
+    source = ["--runs", str(runs), "--pace", "0"] if case.live else ["--replay", str(_sample())]
+    app = [sys.executable, "-m", "tui.app.app", *source, "--present", "--images", images]
     argv = [part.format(columns=case.columns, rows=case.rows) for part in TERMINALS[case.terminal]] + app
     env = {**os.environ, "DISPLAY": display, "COLORTERM": "truecolor", "LIBGL_ALWAYS_SOFTWARE": "1"}
     env.pop("TMUX", None)
@@ -224,7 +230,9 @@ def play_in_terminal(
             if case.live and key:
                 _wait_for_the_game(runs)
             path = folder / f"{case.name}-{images}-{number}.png"
-            shots.append(_settled(display, window, path, _picture_drawn(case, shown[number])))
+            shots.append(
+                _settled(display, window, path, _picture_drawn(case, shown[number], exactly=images != "halfcell"))
+            )
         return shots
     finally:
         os.killpg(terminal.pid, 15)
@@ -259,7 +267,7 @@ async def _headless(case: Case, cell: tuple[int, int], runs: Path) -> list[Expec
     from tui.app.widgets.turn_image import TurnImage
 
     if case.live:
-        app = TelephoneApp(image_mode="halfcell", runs_dir=runs, present=True)
+        app = TelephoneApp(image_mode="halfcell", runs_dir=runs, present=True, pace=0.0)
     else:
         app = TelephoneApp(image_mode="halfcell", replay=_sample(), present=True)
     tell_textual_image(cell)  # sizes in the normal view follow the real terminal's cells
