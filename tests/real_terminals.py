@@ -11,8 +11,8 @@ bar on the top row, the caption and distance once each: nothing scrolled, stacke
 is not blank, and inside them it shows that turn's image (not background, not empty boxes), judged by comparing
 the two at 24x24 pixels.
 
-``python -m tests.real_terminals [--out DIR]`` runs every case and keeps the screenshots (README's are made so);
-``tests/tui/app/test_real_terminals.py`` runs them in the suite.
+``python -m tests.real_terminals [--out DIR] [--case NAME]`` runs every case (``.ci/run`` runs it after the
+test suite) and keeps the screenshots (README's are made so); it exits 1 when a case fails.
 """
 
 from __future__ import annotations
@@ -53,6 +53,12 @@ TERMINALS = {
 }
 KEY_SECONDS = 10.0  # how long a key may take to change the window before it counts as lost
 SETTLE_SECONDS = 0.6  # the window counts as still when it has not changed for this long
+POLL_SECONDS = 0.25  # between screenshots while waiting
+# mlterm repaints lines that moved from exposure events, which a screenshot taken meanwhile can make it miss
+# (three stale lines of the turn before, in either run, never seen by eye): it is looked at less often.
+LAZY_TERMINALS = {"mlterm": (1.0, 2.0)}  # terminal: (seconds between screenshots, seconds to count as still)
+STRAY_PIXELS = 16  # differences outside the picture below this are a terminal's own (a 2-pixel speck in
+# mlterm's border); the smallest real fault, a digit left behind, is hundreds
 WAIT_LIMIT = 60.0  # seconds a screen may take to settle (a busy 2-core machine, a cold start)
 RESEMBLANCE_LIMIT = 45.0  # mean difference (0-255) between the shown picture and the turn's image, at 24x24
 
@@ -138,23 +144,27 @@ def _screenshot(display: str, window: str, path: Path) -> np.ndarray:
         return np.asarray(opened.convert("RGB"))
 
 
-def _settled(display: str, window: str, path: Path, ready: Callable[[np.ndarray], bool]) -> np.ndarray:
-    """The window's picture once it is ``ready`` and has not changed for SETTLE_SECONDS; the last one seen
-    when that never happens within WAIT_LIMIT (the judge then says what is wrong with it)."""
+def _settled(
+    display: str, window: str, path: Path, ready: Callable[[np.ndarray], bool], pace: tuple[float, float]
+) -> np.ndarray:
+    """The window's picture once it is ``ready`` and has not changed for a while (``pace``: seconds between
+    looks, seconds still); the last one seen when that never happens within WAIT_LIMIT (the judge then says what
+    is wrong with it)."""
+    poll, still_for = pace
     deadline = time.monotonic() + WAIT_LIMIT
     last = _screenshot(display, window, path)
     still_since = time.monotonic()
     while time.monotonic() < deadline:
-        time.sleep(0.25)
+        time.sleep(poll)
         now = _screenshot(display, window, path)
         if now.shape != last.shape or not np.array_equal(now, last) or not ready(now):
             last, still_since = now, time.monotonic()
-        elif time.monotonic() - still_since >= SETTLE_SECONDS:
+        elif time.monotonic() - still_since >= still_for:
             return now
     return last
 
 
-def _press(display: str, window: str, key: str, scratch: Path) -> None:
+def _press(display: str, window: str, key: str, scratch: Path, poll: float) -> None:
     """Press ``key`` in ``window`` and wait for the window to change (every key of a case changes it); a key
     that a terminal let fall while its window was taking the focus is pressed once more."""
     before = _screenshot(display, window, scratch)
@@ -165,7 +175,7 @@ def _press(display: str, window: str, key: str, scratch: Path) -> None:
         while time.monotonic() < deadline:
             if not np.array_equal(_screenshot(display, window, scratch), before):
                 return
-            time.sleep(0.2)
+            time.sleep(poll)
 
 
 def _picture_drawn(case: Case, expected: Expected, exactly: bool) -> Callable[[np.ndarray], bool]:
@@ -223,16 +233,16 @@ def play_in_terminal(
                 expected.set_exception(error)
                 raise
         shown = expected.result(timeout=WAIT_LIMIT * 2)
+        pace = LAZY_TERMINALS.get(case.terminal, (POLL_SECONDS, SETTLE_SECONDS))
         shots = []
         for number, key in enumerate(("", *case.keys)):
             if key:
-                _press(display, window, key, folder / f"{case.name}-{images}-before.png")
+                _press(display, window, key, folder / f"{case.name}-{images}-before.png", pace[0])
             if case.live and key:
                 _wait_for_the_game(runs)
             path = folder / f"{case.name}-{images}-{number}.png"
-            shots.append(
-                _settled(display, window, path, _picture_drawn(case, shown[number], exactly=images != "halfcell"))
-            )
+            ready = _picture_drawn(case, shown[number], exactly=images != "halfcell")
+            shots.append(_settled(display, window, path, ready, pace))
         return shots
     finally:
         os.killpg(terminal.pid, 15)
@@ -334,7 +344,7 @@ def judge(case: Case, halfcell: np.ndarray, graphics: np.ndarray, expected: Expe
     outside = np.ones(graphics.shape[:2], dtype=bool)
     outside[box] = False
     differing = (graphics != halfcell).any(axis=2) & outside
-    if differing.any():
+    if differing.sum() > STRAY_PIXELS:
         rows = np.flatnonzero(differing.any(axis=1))
         problems.append(
             f"{int(differing.sum())} pixels outside the picture differ from half cells "
@@ -352,16 +362,26 @@ def judge(case: Case, halfcell: np.ndarray, graphics: np.ndarray, expected: Expe
 
 def run_case(case: Case, folder: Path) -> tuple[list[str], list[Path]]:
     """Problems found in ``case`` and the graphics run's screenshots. The half-cell run and the graphics run
-    play side by side, each on a display of its own (they mostly wait)."""
+    play side by side, each on a display of its own (they mostly wait). The half-cell run is only the
+    reference: where the two differ, it is played once more before the difference counts (a reference caught
+    mid-repaint must not be blamed on the pictures; the graphics run is never played again)."""
     found: Future[list[Expected]] = Future()
     with virtual_display() as first, virtual_display() as second, ThreadPoolExecutor(2) as pool:
         half_cells = pool.submit(play_in_terminal, case, "halfcell", first, folder, found, True)
         terminal_choice = pool.submit(play_in_terminal, case, "auto", second, folder, found, False)
         halfcell, graphics, expected = half_cells.result(), terminal_choice.result(), found.result()
+        problems = _judged(case, halfcell, graphics, expected)
+        if problems:
+            halfcell = play_in_terminal(case, "halfcell", first, folder, found, False)
+            problems = _judged(case, halfcell, graphics, expected)
+    return problems, [folder / f"{case.name}-auto-{step}.png" for step in range(len(graphics))]
+
+
+def _judged(case: Case, halfcell: list[np.ndarray], graphics: list[np.ndarray], expected: list[Expected]) -> list[str]:
     problems = []
     for step, (reference, shot, shown) in enumerate(zip(halfcell, graphics, expected, strict=True)):
         problems += [f"{case.name} after {step} keys: {problem}" for problem in judge(case, reference, shot, shown)]
-    return problems, [folder / f"{case.name}-auto-{step}.png" for step in range(len(graphics))]
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
