@@ -44,8 +44,8 @@ from typing import Any
 
 import httpx
 
-from engine import Catalog, Prompt, RunStore, load_prompts, load_run
-from engine.tournament import Tournament, TournamentPlan, start_tournament
+from engine import Catalog, Prompt, RunSession, RunStore, Tournament, TournamentPlan, load_prompts, load_run
+from engine.tournament import start_tournament
 
 BASE_LATENCY = {"t2i": 0.03, "i2t": 0.015, "embed": 0.003}
 T2I = ("stable-diffusion", "vqgan-clip", "flux-schnell")
@@ -129,20 +129,14 @@ def _one_tournament(spec: dict[str, Any]) -> dict[str, float]:
     """Play one plan (in this fresh process) and measure it."""
     plan = TournamentPlan.from_json(spec["plan"])
     with tempfile.TemporaryDirectory() as folder:
-        store = start_tournament(plan, Path(folder) / "run")
         concurrency = spec["concurrency"]
-        runner = Tournament(
-            plan,
-            Catalog.load(),
-            store,
-            concurrency=concurrency,
-            limits={"replicate": concurrency},
-            processes=spec["processes"],
-        )
+        limits = {"replicate": concurrency}
         outcome: dict[str, Any] = {}
 
         def play() -> None:
-            outcome["result"] = runner.run(lambda event: None)
+            with RunSession(start_tournament(plan, Path(folder) / "run"), Catalog.load(), limits=limits) as session:
+                runner = Tournament(plan, session, concurrency=concurrency, processes=spec["processes"])
+                outcome["result"] = runner.run(lambda event: None)
 
         measured = _measure(play)
         assert outcome["result"].finished == len(plan.games), outcome["result"].failed[:3]
@@ -260,8 +254,9 @@ def kill_and_resume(fake: FakeProcess, processes: int) -> None:
         process.wait()
         done = sum(len(c.turns) for c in load_run(folder).conversations)
         before = fake.answered()
-        runner = Tournament(plan, Catalog.load(), RunStore.reopen(folder), concurrency=16, limits={"replicate": 16})
-        runner.run(lambda event: None)
+        with RunSession(RunStore.reopen(folder), Catalog.load(), limits={"replicate": 16}) as session:
+            Tournament(plan, session, concurrency=16).run(lambda event: None)
+            hits = session.cache.hits
         after = fake.answered()
         finished = sum(len(c.turns) for c in load_run(folder).conversations)
     missing = planned - done
@@ -269,7 +264,7 @@ def kill_and_resume(fake: FakeProcess, processes: int) -> None:
     for kind, name in (("t2i", "drawings"), ("i2t", "captions")):
         made = after.get(kind, 0) - before.get(kind, 0)
         print(f"{name} the resume asked for {made:5d}   missing turns {missing:5d}   ratio {made / missing:.3f}")
-    print(f"answers taken from the result cache {runner.cache.hits}")
+    print(f"answers taken from the result cache {hits}")
 
 
 def _wall(command: list[str], env: dict[str, str] | None = None) -> float:

@@ -47,7 +47,7 @@ from engine.game import (
     validate_turns,
 )
 from engine.imagefiles import open_picture
-from engine.metered import metered_line
+from engine.plan import PlanSummary, TournamentPlan, price_phrase
 from engine.prompts import (
     LEVELS,
     Prompt,
@@ -72,6 +72,7 @@ from engine.protocols import (
 )
 from engine.records import ConversationInfo, Status, Turn
 from engine.samples import sample_run
+from engine.session import DEFAULT_LIMITS, RunSession
 from engine.store import (
     DEFAULT_RUNS_FOLDER,
     Conversation,
@@ -85,17 +86,7 @@ from engine.store import (
     locate_runs,
     start_game_run,
 )
-from engine.tournament import (
-    DEFAULT_LIMITS,
-    PlanSummary,
-    Tournament,
-    TournamentPlan,
-    TournamentProgress,
-    TournamentResult,
-    price_phrase,
-    resume_plan,
-    start_tournament,
-)
+from engine.tournament import Tournament, TournamentProgress, TournamentResult, resume_plan, start_tournament
 from engine.untrusted import shortened, terminal_safe
 
 if TYPE_CHECKING:
@@ -165,6 +156,7 @@ __all__ = [
     "RetryScheduled",
     "Role",
     "Run",
+    "RunSession",
     "RunStore",
     "Status",
     "StorageError",
@@ -191,7 +183,6 @@ __all__ = [
     "load_prompts",
     "load_run",
     "locate_runs",
-    "metered_line",
     "parse_budget",
     "parse_turns",
     "play_with_callback",

@@ -8,7 +8,7 @@ the game never settles.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -22,7 +22,6 @@ CONVERGENCE_LEGEND = (
     f"settles at: the first step after which the caption moves less than {CONVERGED_BELOW} (cosine) "
     f"for {CONVERGED_FOR} turns in a row"
 )
-METRICS = ("distance_to_prompt", "distance_to_previous", "image_to_prompt", "image_to_previous_image")
 
 
 def convergence_step(turns: list[Turn]) -> int | None:
@@ -103,11 +102,17 @@ class Analysis:
         if not partial:
             return ""
         stopped = sum(c.info.status in ("cancelled", "playing") for c in partial)
-        ended = len(partial) - stopped
-        causes = [f"{stopped} stopped part-way" if stopped else "", f"{ended} failed or refused" if ended else ""]
+        capped = sum(c.info.status == "capped" for c in partial)
+        ended = len(partial) - stopped - capped
+        causes = [
+            f"{stopped} stopped part-way" if stopped else "",
+            f"{capped} stopped by the budget" if capped else "",
+            f"{ended} failed or refused" if ended else "",
+        ]
+        resume = "; resume the tournament" + (" with a larger budget" if capped else "") + " to finish them"
         return (
             f"{len(partial)} of {len(self.conversations)} games are partial ({', '.join(c for c in causes if c)}): "
-            "they rank on the turns they played" + ("; resume the tournament to finish them" if stopped else "")
+            "they rank on the turns they played" + (resume if stopped or capped else "")
         )
 
     @property
@@ -173,22 +178,3 @@ class Analysis:
             )
             for rank, row in enumerate(self.leaderboard(level), start=1)
         ]
-
-    def rows(self) -> list[dict[str, Any]]:
-        """One flat row per conversation and step, every metric included (for tables and exports)."""
-        table = []
-        for conversation in self.conversations:
-            info = conversation.info
-            for turn in conversation.turns:
-                table.append(
-                    {
-                        "conversation": info.id,
-                        "prompt_id": info.prompt_id,
-                        "level": info.level,
-                        "t2i": info.t2i,
-                        "i2t": info.i2t,
-                        "step": turn.step,
-                        **{metric: getattr(turn, metric) for metric in METRICS},
-                    }
-                )
-        return table

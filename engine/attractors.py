@@ -16,18 +16,16 @@ normalised mean of its members' end states) and an exemplar, the member closest 
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from engine.cache import CachedEmbedder, ResultCache
-from engine.catalog import Catalog
 from engine.errors import InvalidInput
 from engine.metrics import clean_caption
 from engine.protocols import Embedder
 from engine.records import Turn
+from engine.session import RunSession
 from engine.store import Conversation, Run
 
 ATTRACTOR_THRESHOLD = 0.4
@@ -90,18 +88,18 @@ class AttractorReport:
         )
 
 
-def run_embedder(catalog: Catalog, run: Run, model_id: str | None = None) -> Embedder:
-    """The embedder the run's games were measured with (or ``model_id``), answering from the run's result cache
-    first, so captions a tournament already embedded cost nothing again. Raises UnknownModel, ModelUnavailable,
-    or InvalidInput when the games were measured by several embedders and none is named."""
+def run_embedder(session: RunSession, run: Run, model_id: str | None = None) -> Embedder:
+    """The embedder the run's games were measured with (or ``model_id``), answering from the session's result
+    cache first, so captions a tournament already embedded cost nothing again. Raises UnknownModel,
+    ModelUnavailable, or InvalidInput when the games were measured by several embedders and none is named."""
     if model_id is None:
         used = sorted({conversation.info.embedder for conversation in run.conversations})
         if len(used) != 1:
             raise InvalidInput(f"the games were measured by {', '.join(used) or 'no embedder'}; name one")
         model_id = used[0]
-    model = catalog.embedder(model_id)
-    # One call at a time: the analysis embeds games one after another.
-    return CachedEmbedder(model, catalog.get(model_id).ref, threading.Semaphore(1), ResultCache(run.cache_folder))
+    embedder = session.model(model_id, "embed")
+    assert isinstance(embedder, Embedder)
+    return embedder
 
 
 class _Game:

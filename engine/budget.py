@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,12 +36,18 @@ def call_price(catalog: Catalog, model_id: str) -> float:
     return float(catalog.get(model_id).options.get("cost", 0.0))
 
 
+def estimated_cost(catalog: Catalog, calls: Iterable[tuple[str, float]]) -> float | None:
+    """Estimated USD of ``calls`` (model id, number of calls) from the catalog's hints; None when no model
+    called has one."""
+    hinted = [(model_id, count) for model_id, count in calls if "cost" in catalog.get(model_id).options]
+    return sum(count * call_price(catalog, model_id) for model_id, count in hinted) if hinted else None
+
+
 def game_cost(catalog: Catalog, t2i: str, i2t: str, embedder: str, turns: int) -> float:
-    """Estimated USD of one game from the catalog's hints: each turn's drawing, caption and embeddings (the
-    image's too where the embedder takes images), and the prompt's embedding."""
+    """Estimated USD of one game: each turn's drawing, caption and embeddings (the image's too where the
+    embedder takes images), and the prompt's embedding."""
     embeddings = turns * (2 if catalog.takes_images(embedder) else 1) + 1
-    prices = call_price(catalog, t2i) + call_price(catalog, i2t)
-    return turns * prices + embeddings * call_price(catalog, embedder)
+    return estimated_cost(catalog, [(t2i, turns), (i2t, turns), (embedder, embeddings)]) or 0.0
 
 
 def parse_budget(text: str) -> float:
@@ -74,15 +80,21 @@ class _Numbers:
 
 class Budget:
     """What a run has spent and its cap (None: no cap, spending is only counted). One budget is shared by
-    every game of a run: by threads, and, made ``shared``, by game processes (its numbers then live in
-    shared memory)."""
+    every game of a run: by threads, and, once ``share``d, by game processes (its numbers then live in shared
+    memory)."""
 
-    def __init__(self, cap: float | None = None, spent: float = 0.0, shared: bool = False):
+    def __init__(self, cap: float | None = None, spent: float = 0.0):
         if cap is not None and not cap >= 0:
             raise InvalidInput(f"a budget cannot be {cap}")
         self.cap = cap
-        numbers = [spent, 0.0, 0.0]
-        self._numbers: Any = multiprocessing.get_context("spawn").Array("d", numbers) if shared else _Numbers(numbers)
+        self._numbers: Any = _Numbers([spent, 0.0, 0.0])
+
+    def share(self) -> None:
+        """Move the numbers to shared memory (once), so that game processes given this budget spend from it."""
+        with self._numbers.get_lock():
+            if isinstance(self._numbers, _Numbers):
+                values = [self._numbers[index] for index in (_SPENT, _COMMITTED, _REACHED)]
+                self._numbers = multiprocessing.get_context("spawn").Array("d", values)
 
     @property
     def spent(self) -> float:

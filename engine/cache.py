@@ -27,15 +27,11 @@ import numpy as np
 from engine.budget import Budget
 from engine.errors import StorageError
 from engine.imagefiles import read_image
-from engine.journal_lines import parse_json
 from engine.metrics import MAX_DIMENSIONS, unusable
 from engine.protocols import MIME_TYPES, Embedder, GeneratedImage, ImageToText, TextToImage
 from engine.untrusted import (
-    MAX_IMAGE_BYTES,
-    MAX_JSON_BYTES,
     MAX_TEXT_CHARS,
     inside,
-    read_regular,
     sole_regular_file,
     write_atomically,
 )
@@ -86,13 +82,22 @@ class ResultCache:
         self.folder = folder
         self.hits = 0
         self._lock = threading.Lock()
-        self._opening = threading.RLock()  # taking in a legacy cache writes through _put
+        self._opening = threading.Lock()
         self._db: sqlite3.Connection | None = None
         # Each model's vector length: what the first vector served had, until the model's own answer says.
         # Kept vectors served before it are remembered, to forget them should the model disagree.
         self._lengths: dict[str, int] = {}
         self._unconfirmed: dict[str, list[str]] = {}
         self._confirmed: set[str] = set()
+        # The keys kept since the database was opened empty, while no other process writes it: any other key
+        # is a miss without a query (a fresh run asks SQLite only for what it has itself kept). None: ask.
+        self._kept: set[str] | None = None
+        self._alone = True
+
+    def shared_with_other_processes(self) -> None:
+        """Other processes write this cache too (a tournament's game processes): every key is looked up."""
+        with self._lock:
+            self._alone, self._kept = False, None
 
     def _database(self) -> sqlite3.Connection:
         """The database, opened (or begun) on first use: a game that stops before its first call writes
@@ -109,37 +114,11 @@ class ResultCache:
                     log.warning("%s: not a result cache (%s); kept as %s, a new one begun", path, error, aside)
                     path.rename(aside)
                     self._db = _open(path)
-                self._take_in_legacy_files()
+                empty = not any(
+                    self._db.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] for table in _TABLES
+                )
+                self._kept = set() if empty and self._alone else None
             return self._db
-
-    def _take_in_legacy_files(self) -> None:
-        """Move a cache written by an earlier version (a file per answer under t2i/, i2t/, embed/) into the
-        database, so that resuming an old run does not pay again either."""
-        for found in sorted(self.folder.glob("t2i/*.*")):
-            try:
-                path = inside(self.folder, f"t2i/{found.name}", str(self.folder))
-                image = GeneratedImage(read_regular(path, MAX_IMAGE_BYTES), path.suffix.lower())
-                blob = self._image_file(image.digest, image.suffix)
-            except (StorageError, OSError) as error:
-                log.warning("%s: not a cached drawing (%s); left alone", found, error)
-                continue
-            if not blob.exists():
-                write_atomically(blob, image.data)
-            self._put("INSERT OR IGNORE INTO drawings VALUES (?, ?, ?, 0)", path.stem, image.digest, image.suffix)
-            path.unlink()
-        for kind, table, field in (("i2t", "captions", "caption"), ("embed", "vectors", "vector")):
-            for found in sorted(self.folder.glob(f"{kind}/*.json")):
-                try:
-                    path = inside(self.folder, f"{kind}/{found.name}", str(self.folder))
-                    value = parse_json(read_regular(path, MAX_JSON_BYTES))[field]
-                    value = _vector_bytes(value) if table == "vectors" else value
-                    if not isinstance(value, str | bytes):
-                        raise TypeError(f"a {type(value).__name__}")
-                except (StorageError, OSError, ValueError, KeyError, TypeError, RecursionError) as error:
-                    log.warning("%s: not a cached answer (%s); left alone", found, error)
-                    continue
-                self._put(f"INSERT OR IGNORE INTO {table} VALUES (?, ?, 0)", path.stem, value)
-                path.unlink()
 
     def spent(self) -> float:
         """USD paid for the answers kept here: what the run has spent on models."""
@@ -172,6 +151,17 @@ class ResultCache:
             self.hits += 1
         log.debug("result cache hit: %s", key)
 
+    def _may_hold(self, key: str) -> bool:
+        with self._lock:
+            return self._kept is None or key in self._kept
+
+    def _keep(self, sql: str, key: str, *values: object) -> None:
+        """Keep an answer under ``key`` (``sql`` inserts the key and ``values``)."""
+        self._put(sql, key, *values)
+        with self._lock:
+            if self._kept is not None:
+                self._kept.add(key)
+
     def _put(self, sql: str, *values: object) -> None:
         database = self._database()
         try:
@@ -199,7 +189,11 @@ class ResultCache:
         self, ref: str, text: str, inputs: dict[str, Any], make: Callable[[], GeneratedImage], price: float = 0.0
     ) -> GeneratedImage:
         key = _key(ref, text, _canonical(inputs))
-        row = self._get("SELECT digest, suffix FROM drawings WHERE key = ? AND length(digest) = 64", key)
+        row = (
+            self._get("SELECT digest, suffix FROM drawings WHERE key = ? AND length(digest) = 64", key)
+            if self._may_hold(key)
+            else None
+        )
         kept = self._drawing(*row) if row is not None else None
         if kept is not None:
             self._hit(key)
@@ -208,24 +202,29 @@ class ResultCache:
         path = self._image_file(image.digest, image.suffix)
         if not path.exists():  # another model or seed may have drawn the very same bytes
             write_atomically(path, image.data)
-        self._put("INSERT OR REPLACE INTO drawings VALUES (?, ?, ?, ?)", key, image.digest, image.suffix, price)
+        self._keep("INSERT OR REPLACE INTO drawings VALUES (?, ?, ?, ?)", key, image.digest, image.suffix, price)
         return image.stored_at(path)
 
     def caption(
         self, ref: str, image: Path, inputs: dict[str, Any], make: Callable[[], str], price: float = 0.0
     ) -> str:
         key = _key(ref, read_image(image).digest, _canonical(inputs))
-        row = self._get("SELECT caption FROM captions WHERE key = ? AND length(caption) <= ?", key, MAX_TEXT_CHARS)
+        row = (
+            self._get("SELECT caption FROM captions WHERE key = ? AND length(caption) <= ?", key, MAX_TEXT_CHARS)
+            if self._may_hold(key)
+            else None
+        )
         if row is not None and isinstance(row[0], str):
             self._hit(key)
             return row[0]
         caption = make()
-        self._put("INSERT OR REPLACE INTO captions VALUES (?, ?, ?)", key, caption, price)
+        self._keep("INSERT OR REPLACE INTO captions VALUES (?, ?, ?)", key, caption, price)
         return caption
 
     def vector(self, ref: str, what: str, make: Callable[[], np.ndarray], price: float = 0.0) -> np.ndarray:
         key = _key(ref, what)
-        row = self._get("SELECT vector FROM vectors WHERE key = ? AND length(vector) <= ?", key, 4 * MAX_DIMENSIONS)
+        sql = "SELECT vector FROM vectors WHERE key = ? AND length(vector) <= ?"
+        row = self._get(sql, key, 4 * MAX_DIMENSIONS) if self._may_hold(key) else None
         with self._lock:
             length = self._lengths.get(ref)
         kept = _vector(row[0], length) if row is not None else None
@@ -239,7 +238,7 @@ class ResultCache:
         vector = np.asarray(make())
         self._confirm(ref, vector.size)
         if unusable(vector) is None:  # a model's vector of zeros or NaN is used (and refused) once, never kept
-            self._put("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, _vector_bytes(vector), price)
+            self._keep("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, _vector_bytes(vector), price)
         return vector
 
     def _confirm(self, ref: str, length: int) -> None:

@@ -1,6 +1,7 @@
 """What a game reports while it plays: plain frozen dataclasses, consumed alike by the CLI, the TUI and tests.
 
-Image paths in events are absolute, so a front end never has to know where a run keeps its files.
+Image paths in events name the stored file as the run folder was given (relative when it was), so a front end
+opens them as they are and never has to know how a run lays out its files.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 The official HTTP clients spend about a millisecond of Python per call, so a single process playing many
 games at once is bound by its GIL long before the models are. Here each worker process plays its share of
-the games in threads, taking the next game from a counter they all share, under per-provider limits they
-all share (semaphores), and one budget in shared memory; the run folder and its result cache are safe to
-write from several processes.
+the games in threads (``engine/scheduler.py``), through a run session rebuilt from the starting session's
+spec, taking the next game from a counter they all share, under per-provider limits they all share
+(semaphores), and one budget in shared memory; the run folder and its result cache are safe to write from
+several processes.
 Events come back to this process over a pipe, a batch at a time, as JSON, and reach ``on_event`` as they
 would from threads.
 """
@@ -20,18 +21,12 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event as ProcessEvent
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from engine.budget import Budget
-from engine.cache import Gate
-from engine.catalog import Catalog
 from engine.events import ConversationFinished, ConversationStarted, Event, event_from_json, event_to_json
-from engine.providers.http import share_rate_limits
-from engine.store import RunStore
-
-if TYPE_CHECKING:
-    from engine.tournament import Tournament, TournamentResult
+from engine.plan import TournamentPlan
+from engine.scheduler import play_games
+from engine.session import RunSession, SharedParts
 
 
 def _shares(total: int, parts: int) -> list[int]:
@@ -40,39 +35,36 @@ def _shares(total: int, parts: int) -> list[int]:
 
 
 def play_in_processes(
-    tournament: Tournament, on_event: Callable[[Event], None], cancel: threading.Event | None
-) -> TournamentResult:
-    """Play the tournament's games in ``tournament.processes`` worker processes; wait for all of them."""
-    from engine.tournament import TournamentResult
-
+    session: RunSession,
+    plan: TournamentPlan,
+    concurrency: int,
+    processes: int,
+    on_event: Callable[[Event], None],
+    cancel: threading.Event | None,
+) -> list[str]:
+    """Play ``plan``'s games in ``processes`` worker processes, ``concurrency`` games at once in all, each
+    process with a session rebuilt from ``session``'s spec; wait for all of them. ``on_event`` gets every
+    event, and a failed ConversationFinished for each game a process was playing when it died. Returns what
+    kept a process from starting."""
     context = multiprocessing.get_context("spawn")  # never fork: the caller may have threads (the TUI does)
-    processes = min(tournament.processes, tournament.concurrency)
-    gates = {
-        provider: context.BoundedSemaphore(tournament.limits.get(provider, tournament.concurrency))
-        for provider in set(tournament.providers.values())
-    }
+    processes = min(processes, concurrency)
+    providers = {session.provider(model_id, kind) for kind, ids in plan.models_by_kind.items() for model_id in ids}
+    shared = session.shared(providers)
     next_game = context.Value("i", 0)
     stop = context.Event()
-    spec = {
-        "folder": str(tournament.store.folder),
-        "plan": tournament.plan.to_json(),
-        "limits": tournament.limits,
-        "rate_share": 1 / processes,
-    }
+    spec = {"session": session.spec(), "plan": plan.to_json(), "rate_share": 1 / processes}
     workers, connections = [], []
-    for concurrency in _shares(tournament.concurrency, processes):
+    for share in _shares(concurrency, processes):
         receiving, sending = context.Pipe(duplex=False)
         worker = context.Process(
-            target=_worker,
-            args=({**spec, "concurrency": concurrency}, gates, tournament.budget, next_game, stop, sending),
-            daemon=True,
+            target=_worker, args=({**spec, "concurrency": share}, shared, next_game, stop, sending), daemon=True
         )
         worker.start()
         sending.close()
         workers.append(worker)
         connections.append(receiving)
 
-    result = TournamentResult()
+    problems: list[str] = []
     started: set[str] = set()
     while connections:
         if cancel is not None and cancel.is_set():
@@ -86,48 +78,37 @@ def play_in_processes(
                 continue
             for data in batch:
                 if "error" in data:
-                    result.failed.append(f"a game process could not start: {data['error']}")
+                    problems.append(f"a game process could not start: {data['error']}")
                     continue
                 event = event_from_json(data)
                 if isinstance(event, ConversationStarted):
                     started.add(event.conversation_id)
                 elif isinstance(event, ConversationFinished):
                     started.discard(event.conversation_id)
-                    result.count(event)
                 on_event(event)
     for worker in workers:
         worker.join()
     for cid in sorted(started):  # games a worker was playing when it died; their finished turns are saved
-        finished = ConversationFinished(cid, "failed", "its game process stopped; resume to finish it", 0)
-        result.count(finished)
-        on_event(finished)
-    return result
+        on_event(ConversationFinished(cid, "failed", "its game process stopped; resume to finish it", 0))
+    return problems
 
 
 def _worker(
     spec: dict[str, Any],
-    gates: dict[str, Gate],
-    budget: Budget,
+    shared: SharedParts,
     next_game: Synchronized[int],
     stop: ProcessEvent,
     connection: Connection,
 ) -> None:
     """A worker process: play games taken from ``next_game`` until none is left, sending events home."""
-    from engine.tournament import Tournament, TournamentPlan
-
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     outbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send, args=(outbox, connection), name="events")
     sender.start()
     try:
-        share_rate_limits(spec["rate_share"])
         plan = TournamentPlan.from_json(spec["plan"])
-        store = RunStore(Path(spec["folder"]))
-        concurrency, limits = spec["concurrency"], spec["limits"]
-        tournament = Tournament(
-            plan, Catalog.load(), store, concurrency=concurrency, limits=limits, budget=budget, gates=gates
-        )
-    except Exception as error:  # noqa: BLE001 - said to the parent, which reports it
+        session = RunSession.from_spec(spec["session"], shared, spec["rate_share"])
+    except Exception as error:  # said to the parent, which reports it
         outbox.put({"error": f"{type(error).__name__}: {error}"})
         outbox.put(None)
         sender.join()
@@ -149,9 +130,9 @@ def _worker(
             return index
 
     try:
-        tournament.play_here(take, lambda event: outbox.put(event_to_json(event)), cancel)
+        play_games(session, plan, take, spec["concurrency"], lambda event: outbox.put(event_to_json(event)), cancel)
     finally:
-        tournament.cache.close()
+        session.close()  # its cache: the writer lock is the starting process's
         outbox.put(None)
         sender.join()
 

@@ -4,7 +4,7 @@ RUN/run.json                                   format, version, created time, mo
 RUN/conversations/ID/conversation.json         one game's settings and outcome
 RUN/conversations/ID/journal.jsonl             one JSON line per finished turn, appended and flushed
 RUN/conversations/ID/images/turn-NN.EXT        each turn's image, stored the moment it is generated
-RUN/cache/                                     tournaments: the result cache (engine/cache.py)
+RUN/cache/                                     every game's result cache (engine/cache.py)
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,12 +28,13 @@ from engine.untrusted import (
     MAX_JSON_BYTES,
     MAX_TEXT_CHARS,
     inside,
+    link_atomically,
     open_in_place,
     plain_name,
     read_regular,
     shortened,
+    write_atomically,
 )
-from engine.untrusted import write_atomically as write_atomically  # where the shipped shapes' code finds it
 
 FORMAT = "aitelephone-run"
 VERSION = 1
@@ -58,25 +58,6 @@ def conversation_id(*, t2i: str, i2t: str, embedder: str, prompt: str, turns: in
     lands in one folder (and resumes there), a different one never does."""
     key = json.dumps([t2i, i2t, embedder, prompt, turns, seed], ensure_ascii=False)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
-
-
-def link_atomically(source: Path, path: Path) -> bool:
-    """Make ``path`` another name for the file ``source`` (no bytes written), replacing what was there.
-    False when that cannot be done (``source`` is gone, or the file system has no hard links)."""
-    try:
-        os.link(source, path)
-        return True
-    except FileExistsError:  # a turn played again after a crash: replace its image in one step
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            os.link(source, temporary)
-            os.replace(temporary, path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
-            return False
-        return True
-    except OSError:
-        return False
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -108,11 +89,6 @@ class Conversation:
         """The path of ``turn``'s stored image, None when the turn has none; StorageError when it would lead
         out of the conversation's folder."""
         return inside(self.folder, turn.image, f"{self.folder}: turn {turn.step}") if turn.image else None
-
-    @property
-    def run_folder(self) -> Path:
-        """The run folder this conversation belongs to."""
-        return self.folder.parent.parent
 
     @property
     def complete(self) -> bool:
@@ -157,11 +133,6 @@ class Run:
     @property
     def attractors_chart(self) -> Path:
         return inside(self.folder, f"{ANALYSIS_FOLDER}/attractors.png", str(self.folder))
-
-    @property
-    def cache_folder(self) -> Path:
-        """The run's result cache (games fill it; the analysis reads and adds to it)."""
-        return inside(self.folder, CACHE_FOLDER, str(self.folder))
 
     def export_folder(self, export_format: str) -> Path:
         """Where an export in ``export_format`` goes unless the user chooses another folder."""

@@ -4,7 +4,8 @@ text is made safe for a terminal, names are plain, and paths stay inside the fol
 A run folder is input from a stranger: its ids become file names, its image paths are opened, its texts
 are printed. Every reader and writer of a run goes through ``inside``; every front end shows text through
 ``terminal_safe``. A run's files are read through ``read_regular`` (regular files with one name, under the
-ceilings below) and written new with ``write_atomically``, or in place only through ``open_in_place``.
+ceilings below) and written new with ``write_atomically`` (or ``link_atomically``), or in place only through
+``open_in_place``.
 """
 
 from __future__ import annotations
@@ -185,6 +186,25 @@ def sole_regular_file(path: Path) -> bool:
     except OSError:
         return False
     return stat.S_ISREG(status.st_mode) and status.st_nlink == 1
+
+
+def link_atomically(source: Path, path: Path) -> bool:
+    """Make ``path`` another name for the file ``source`` (no bytes written), replacing what was there.
+    False when that cannot be done (``source`` is gone, or the file system has no hard links)."""
+    try:
+        os.link(source, path)
+        return True
+    except FileExistsError:  # a turn played again after a crash: replace its image in one step
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.link(source, temporary)
+            os.replace(temporary, path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            return False
+        return True
+    except OSError:
+        return False
 
 
 def write_atomically(path: Path, data: bytes) -> None:

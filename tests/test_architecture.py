@@ -61,3 +61,46 @@ def test_the_engine_imports_no_ui_library():
         if module.split(".")[0] in {"textual", "rich", "textual_image", "textual_plotext"}
     ]
     assert not ui
+
+
+def _engine_imports(path: Path) -> set[str]:
+    """The engine modules ``path`` imports, anywhere in it (inside a function too), by dotted name."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("engine"):
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("engine")}
+    return found
+
+
+def test_no_engine_module_imports_one_that_imports_it_back():
+    """Not even inside a function: a cycle means two modules that are one, or a seam in the wrong place. The
+    package's own face (``engine/__init__.py``) imports everything and is imported by none of the engine."""
+    package = ROOT / "engine"
+    modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in package.rglob("*.py")
+    }
+    graph = {
+        name: {module for module in _engine_imports(path) if module in modules and module != name}
+        for name, path in modules.items()
+        if name != "engine"
+    }
+    cycles = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = "open"
+        for imported in sorted(graph.get(name, ())):
+            if state.get(imported) == "open":
+                cycles.append(" → ".join([*trail[trail.index(imported) :], imported]))
+            elif imported not in state:
+                visit(imported, [*trail, imported])
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, f"engine modules that import each other: {cycles}"

@@ -96,7 +96,7 @@ def call_with_retries(
     for attempt in range(1, policy.attempts + 1):
         try:
             return operation()
-        except Exception as error:  # noqa: BLE001 - every failure is classified; what is not the call's is re-raised
+        except Exception as error:  # every failure is classified; what is not the call's is re-raised
             decision = classify(error)
             if decision is None:
                 raise

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine import InvalidInput, RunStore, Status, load_run
+from engine import InvalidInput, RunSession, RunStore, Status, load_run
 from engine.attractors import find_attractors, run_embedder
 from engine.prompts import Prompt
 from engine.protocols import GeneratedImage
@@ -43,7 +43,8 @@ def scenes_run(tmp_path_factory, catalog):
     )
     folder = tmp_path_factory.mktemp("scenes") / "run"
     plan = TournamentPlan(("sketch-painter",), ("sketch-reader",), "minilm", prompts, 3)
-    result = Tournament(plan, catalog, start_tournament(plan, folder)).run(lambda event: None)
+    with RunSession(start_tournament(plan, folder), catalog) as session:
+        result = Tournament(plan, session).run(lambda event: None)
     assert result.finished == 9
     return folder
 
@@ -51,22 +52,24 @@ def scenes_run(tmp_path_factory, catalog):
 @pytest.mark.slow
 def test_games_that_share_a_scene_end_in_one_attractor(scenes_run, catalog):
     run = load_run(scenes_run)
-    report = find_attractors(run, run_embedder(catalog, run))
-    groups = sorted(tuple(attractor.prompts) for attractor in report.attractors)
-    assert groups == [tuple(f"{scene}-{i}" for i in range(3)) for scene in ("park", "room", "space")]
-    assert report.unique == [] and report.games == 9 and not report.with_images
-    for attractor in report.attractors:
-        assert attractor.share == pytest.approx(1 / 3)
-        assert attractor.pairs == [("sketch-painter", "sketch-reader")]
-        assert all(1 <= game.step <= 3 for game in attractor.games)
-        scene = attractor.prompts[0].split("-")[0]
-        assert {"room": "a room", "park": "park", "space": "outer space"}[scene] in attractor.exemplar_caption
-        assert attractor.exemplar_image is not None and attractor.exemplar_image.is_file()
+    with RunSession.beside_writer(run.folder, catalog) as session:
+        embedder = run_embedder(session, run)
+        report = find_attractors(run, embedder)
+        groups = sorted(tuple(attractor.prompts) for attractor in report.attractors)
+        assert groups == [tuple(f"{scene}-{i}" for i in range(3)) for scene in ("park", "room", "space")]
+        assert report.unique == [] and report.games == 9 and not report.with_images
+        for attractor in report.attractors:
+            assert attractor.share == pytest.approx(1 / 3)
+            assert attractor.pairs == [("sketch-painter", "sketch-reader")]
+            assert all(1 <= game.step <= 3 for game in attractor.games)
+            scene = attractor.prompts[0].split("-")[0]
+            assert {"room": "a room", "park": "park", "space": "outer space"}[scene] in attractor.exemplar_caption
+            assert attractor.exemplar_image is not None and attractor.exemplar_image.is_file()
 
-    everything = find_attractors(run, run_embedder(catalog, run), threshold=1.5)
-    assert len(everything.attractors) == 1 and everything.attractors[0].share == 1.0
-    apart = find_attractors(run, run_embedder(catalog, run), threshold=0.01)
-    assert apart.attractors == [] and len(apart.unique) == 9
+        everything = find_attractors(run, embedder, threshold=1.5)
+        assert len(everything.attractors) == 1 and everything.attractors[0].share == 1.0
+        apart = find_attractors(run, embedder, threshold=0.01)
+        assert apart.attractors == [] and len(apart.unique) == 9
 
 
 @pytest.mark.slow

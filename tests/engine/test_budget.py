@@ -14,12 +14,12 @@ from engine import (
     ConversationFinished,
     InvalidInput,
     OverBudget,
+    RunSession,
     RunStore,
     build_line,
     game_cost,
     load_prompts,
     load_run,
-    metered_line,
     parse_budget,
     start_game_run,
 )
@@ -76,8 +76,8 @@ def test_a_tournament_stops_under_its_cap_and_resumes_with_a_larger_one_paying_n
         with lock:
             events.append(event)
 
-    with store:
-        capped = Tournament(plan, catalog, store, concurrency=1, budget=0.02)
+    with RunSession(store, catalog, 0.02) as session:
+        capped = Tournament(plan, session, concurrency=1)
         result = capped.run(keep)
     assert capped.budget.reached and result.capped == 1 and result.finished < 3
     assert 0.02 - 0.0061 < capped.budget.spent <= 0.02, "stopped under the cap, a turn's worth from it"
@@ -88,8 +88,8 @@ def test_a_tournament_stops_under_its_cap_and_resumes_with_a_larger_one_paying_n
     assert ResultCache(store.cache_folder).spent() == pytest.approx(spent_before), "what is spent is what is kept"
     made_before = paid_inputs(fake)
 
-    with RunStore.reopen(tmp_path / "run") as store:
-        resumed = Tournament(plan, catalog, store, concurrency=1, budget=1.0)
+    with RunSession(RunStore.reopen(tmp_path / "run"), catalog, 1.0) as session:
+        resumed = Tournament(plan, session, concurrency=1)
         assert resumed.budget.spent == pytest.approx(spent_before), "a resume knows what the run has spent"
         result = resumed.run(lambda event: None)
     assert result.finished == 3 and not result.capped
@@ -101,15 +101,15 @@ def test_a_tournament_stops_under_its_cap_and_resumes_with_a_larger_one_paying_n
 
 def test_a_single_game_stops_at_its_budget_and_resumes_paying_nothing_twice(tmp_path, fake, catalog):
     prompt = load_prompts()[0]
-    with start_game_run(4, 0, tmp_path / "game") as store:
-        line, budget = metered_line(build_line(catalog, *MODELS), catalog, store, 0.015)
-        events = list(line.play(prompt, 4, store))
+    with RunSession(start_game_run(4, 0, tmp_path / "game"), catalog, 0.015) as session:
+        budget = session.budget
+        events = list(session.line(*MODELS).play(prompt, 4, session.store))
     assert isinstance(events[-1], ConversationFinished) and events[-1].status == "capped"
     assert budget.spent <= 0.015 and any(isinstance(event, BudgetReached) for event in events)
 
-    with start_game_run(4, 0, tmp_path / "game") as store:
-        line, budget = metered_line(build_line(catalog, *MODELS), catalog, store, 0.05)
-        events = list(line.play(prompt, 4, store))
+    with RunSession(start_game_run(4, 0, tmp_path / "game"), catalog, 0.05) as session:
+        budget = session.budget
+        events = list(session.metered(build_line(catalog, *MODELS)).play(prompt, 4, session.store))
     assert events[-1].status == "finished" and budget.spent <= 0.05
     made = paid_inputs(fake)
     assert len(set(made)) == len(made), "the drawing paid for before the stop was not asked for again"
@@ -130,10 +130,9 @@ def test_the_cli_says_when_the_budget_stopped_a_game(tmp_path, fake, capsys):
 @pytest.mark.slow
 def test_game_processes_share_one_budget(tmp_path, fake, catalog):
     plan = TournamentPlan(MODELS[:1], MODELS[1:2], MODELS[2], tuple(load_prompts()[:6]), 3)
-    runner = Tournament(
-        plan, catalog, start_tournament(plan, tmp_path / "run"), concurrency=4, processes=2, budget=0.05
-    )
-    result = runner.run(lambda event: None)
+    with RunSession(start_tournament(plan, tmp_path / "run"), catalog, 0.05) as session:
+        runner = Tournament(plan, session, concurrency=4, processes=2)
+        result = runner.run(lambda event: None)
     assert runner.budget.reached and result.capped >= 1
     assert 0.05 - 4 * 0.0061 < runner.budget.spent <= 0.05, "the processes' spending, seen here, under the cap"
     assert ResultCache(runner.store.cache_folder).spent() == pytest.approx(runner.budget.spent)

@@ -1,9 +1,8 @@
 """The result cache: answers survive a reopen, drawings are stored once (the turn image is the same file),
-vectors are float32, many threads share it, and a cache written by an earlier version is taken in."""
+vectors are float32 and many threads share it."""
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -82,29 +81,6 @@ def test_many_threads_share_one_cache(tmp_path):
     never = Counting(np.zeros(4, dtype=np.float32))
     assert all(again.vector("ref", f"text:{w}:{i}", never)[0] == w * 100 + i + 1 for w in range(8) for i in range(25))
     assert never.calls == 0
-
-
-def test_a_cache_from_an_earlier_version_is_taken_in(tmp_path):
-    folder = tmp_path / "cache"
-    image = SketchPainter("sketch-painter").generate("a blue bus", seed=0)
-    (folder / "t2i").mkdir(parents=True)
-    (folder / "t2i" / f"{_key('ref', 'a blue bus', _canonical({'seed': 0}))}.png").write_bytes(image.data)
-    picture = tmp_path / "picture.png"
-    picture.write_bytes(image.data)
-    (folder / "i2t").mkdir()
-    caption_key = _key("ref", read_image(picture).digest, _canonical({}))
-    (folder / "i2t" / f"{caption_key}.json").write_text(json.dumps({"caption": "a bus"}))
-    (folder / "embed").mkdir()
-    (folder / "embed" / f"{_key('ref', 'text:a bus')}.json").write_text(json.dumps({"vector": [0.5, 0.25]}))
-    (folder / "embed" / "broken.json").write_text("{not json")
-
-    cache = ResultCache(folder)
-    never = Counting(None)
-    assert cache.image("ref", "a blue bus", {"seed": 0}, never).data == image.data
-    assert cache.caption("ref", picture, {}, never) == "a bus"
-    assert cache.vector("ref", "text:a bus", never).tolist() == [0.5, 0.25]
-    assert never.calls == 0
-    assert [path.name for path in folder.glob("*/*.json")] == ["broken.json"], "taken in, and the bad one left"
 
 
 def test_a_cached_drawing_whose_file_is_gone_is_drawn_again(tmp_path):
@@ -189,3 +165,17 @@ def test_a_database_that_is_not_ours_is_set_aside(tmp_path, content):
     assert cache.vector("ref", "text:a", lambda: np.ones(3, dtype=np.float32)).tolist() == [1.0] * 3
     assert [path.name.startswith("answers.sqlite.unreadable-") for path in folder.iterdir()].count(True) == 1
     assert ResultCache(folder).vector("ref", "text:a", lambda: np.zeros(3, dtype=np.float32)).tolist() == [1.0] * 3
+
+
+def test_a_fresh_cache_asks_sqlite_only_for_what_it_kept_unless_other_processes_write_it(tmp_path):
+    ones = np.ones(3, dtype=np.float32)
+    fresh, other = ResultCache(tmp_path / "cache"), ResultCache(tmp_path / "cache")
+    assert fresh.vector("ref", "text:a", lambda: ones).tolist() == [1.0] * 3  # opened empty
+    assert fresh.vector("ref", "text:a", lambda: ones * 0).tolist() == [1.0] * 3 and fresh.hits == 1
+    other.vector("ref", "text:b", lambda: ones * 2)  # as another process of the run would
+    assert fresh.vector("ref", "text:b", lambda: ones * 3).tolist() == [3.0] * 3, "not looked up: a miss"
+    shared = ResultCache(tmp_path / "shared")
+    shared.shared_with_other_processes()
+    shared.vector("ref", "text:a", lambda: ones)
+    ResultCache(tmp_path / "shared").vector("ref", "text:b", lambda: ones * 2)
+    assert shared.vector("ref", "text:b", lambda: ones * 3).tolist() == [2.0] * 3, "looked up: a hit"

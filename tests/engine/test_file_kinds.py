@@ -5,7 +5,6 @@ be measured is asked again, and no journal ever holds a number that is not finit
 from __future__ import annotations
 
 import errno
-import gc
 import json
 import os
 import shutil
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import StorageError, load_prompts, load_run, open_picture, start_game_run
+from engine import RunSession, StorageError, load_prompts, load_run, open_picture, start_game_run
 from engine.cache import DATABASE, ResultCache
 from engine.imagefiles import read_image
 from engine.journal_lines import parse_json
@@ -76,15 +75,9 @@ def test_a_picture_past_the_pixel_ceiling_is_refused_before_decoding(tmp_path):
 def played(tmp_path, offline_line, catalog) -> Path:
     """A run of one 2-turn game played with the result cache, as the CLI plays: its turn images are hard
     links to the cache's drawings."""
-    from engine import metered_line
-
-    store = start_game_run(2, 0, tmp_path / "run")
-    with store:
-        line, _ = metered_line(offline_line, catalog, store, None)
-        list(line.play(load_prompts()[0], 2, store, seed=0))
-    del line
-    gc.collect()  # the result cache's database closed: its log folded in, as when the CLI ends
-    return store.folder
+    with RunSession(start_game_run(2, 0, tmp_path / "run"), catalog) as session:
+        list(session.metered(offline_line).play(load_prompts()[0], 2, session.store, seed=0))
+    return session.store.folder
 
 
 def test_a_turn_image_linked_to_its_own_cache_drawing_is_read(played):
@@ -107,17 +100,15 @@ def test_a_cp_al_snapshot_is_refused_with_one_line_and_its_original_never_change
 
 
 def test_a_shared_lock_and_result_cache_are_replaced_never_written_through(played, tmp_path, offline_line, catalog):
-    from engine import metered_line
-
     copy = tmp_path / "copy"
     shutil.copytree(played, copy)
     for name in ("writer.lock", f"cache/{DATABASE}"):
         (copy / name).unlink()
         os.link(played / name, copy / name)
     before = {path: path.read_bytes() for path in played.rglob("*") if path.is_file()}
-    with RunStore.reopen(copy) as store:
-        line, _ = metered_line(offline_line, catalog, store, None)
-        assert list(line.play(load_prompts()[1], 2, store, seed=0))[-1].status == "finished"
+    with RunSession(RunStore.reopen(copy), catalog) as session:
+        line = session.metered(offline_line)
+        assert list(line.play(load_prompts()[1], 2, session.store, seed=0))[-1].status == "finished"
     assert {path: path.read_bytes() for path in played.rglob("*") if path.is_file()} == before
     assert list((copy / "cache").glob(f"{DATABASE}.set-aside-*")) and (copy / "writer.lock").stat().st_nlink == 1
 
@@ -156,8 +147,6 @@ def test_a_model_answer_of_another_length_forgets_the_kept_vectors_served_before
 
 @pytest.mark.parametrize("poison", ["zeros", "nan", "another length"])
 def test_a_poisoned_cache_never_puts_a_nan_in_the_users_own_game(played, offline_line, catalog, poison):
-    from engine import metered_line
-
     database = played / "cache" / DATABASE
     with sqlite3.connect(database) as connection:
         for key, blob in connection.execute("SELECT key, vector FROM vectors").fetchall():
@@ -166,9 +155,8 @@ def test_a_poisoned_cache_never_puts_a_nan_in_the_users_own_game(played, offline
                 "UPDATE vectors SET vector = ? WHERE key = ?", (np.asarray(bad[poison], "<f4").tobytes(), key)
             )
     for _ in range(2):  # a vector of another length fails a turn once; playing on finishes the game
-        with RunStore.reopen(played) as store:
-            line, _ = metered_line(offline_line, catalog, store, None)
-            events = list(line.play(load_prompts()[0], 3, store, seed=0))
+        with RunSession(RunStore.reopen(played), catalog) as session:
+            events = list(session.metered(offline_line).play(load_prompts()[0], 3, session.store, seed=0))
     assert events[-1].status == "finished"
     run = load_run(played)
     assert run.problems == []

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from engine import Catalog, load_prompts
+from engine import Catalog, RunSession, load_prompts
 from engine.catalog import user_catalog_path
 from engine.providers import http
 from engine.providers.http import RateLimit, rate_limit, share_rate_limits
@@ -73,7 +73,8 @@ def test_replicate_creates_wait_for_their_turn(tmp_path, fake, monkeypatch):
     user_catalog_path().write_text("[provider.replicate]\nrequests_per_minute = 120\n")
     plan = TournamentPlan(("stable-diffusion",), ("blip",), "imagebind", tuple(load_prompts()[:1]), 4)
     started = time.monotonic()
-    result = Tournament(plan, Catalog.load(), start_tournament(plan, tmp_path / "run")).run(lambda event: None)
+    with RunSession(start_tournament(plan, tmp_path / "run"), Catalog.load()) as session:
+        result = Tournament(plan, session).run(lambda event: None)
     assert result.finished == 1
     creates = [call for call in fake.requests if call["method"] == "POST" and "predictions" in call["path"]]
     limit = rate_limit("replicate", 120)

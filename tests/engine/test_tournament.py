@@ -10,11 +10,12 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 from PIL import Image
 
-from engine import Catalog, RunStore, load_prompts, load_run
+from engine import Catalog, RunSession, RunStore, load_prompts, load_run
 from engine.analysis import Analysis, convergence_step
 from engine.events import ConversationFinished, DistancesReady
 from engine.export.charts import write_charts
@@ -47,7 +48,8 @@ def test_offline_tournament_journals_every_game_and_embeds_each_prompt_once(tmp_
     models = {"t2i": offline_line.t2i, "i2t": offline_line.i2t, "embed": recorded}
     chosen = plan(prompts=3, turns=3)
     store = start_tournament(chosen, tmp_path / "run")
-    result = Tournament(chosen, catalog, store, concurrency=3, models=lambda _, kind: models[kind]).run(lambda e: None)
+    with RunSession(store, catalog, models=lambda _, kind: models[kind]) as session:
+        result = Tournament(chosen, session, concurrency=3).run(lambda e: None)
     assert result.finished == 3 and not result.failed
     run = load_run(tmp_path / "run")
     assert sorted(len(c.turns) for c in run.conversations) == [3, 3, 3]
@@ -66,7 +68,8 @@ def test_games_run_concurrently_within_per_provider_limits(tmp_path, hosted, cat
         turns=2,
     )
     store = start_tournament(chosen, tmp_path / "run")
-    result = Tournament(chosen, catalog, store, concurrency=8, limits={"replicate": 2, "openai": 3}).run(lambda e: None)
+    with RunSession(store, catalog, limits={"replicate": 2, "openai": 3}) as session:
+        result = Tournament(chosen, session, concurrency=8).run(lambda e: None)
     assert result.finished == 8
     assert hosted.most_in_flight["replicate"] == 2
     assert 2 <= hosted.most_in_flight["openai"] <= 3
@@ -84,7 +87,8 @@ def test_a_failed_game_does_not_stop_the_others(tmp_path, hosted, catalog):
         with lock:
             events.append(event)
 
-    result = Tournament(chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=1).run(keep)
+    with RunSession(start_tournament(chosen, tmp_path / "run"), catalog) as session:
+        result = Tournament(chosen, session, concurrency=1).run(keep)
     assert result.finished == 2 and len(result.failed) == 1 and "refused at turn 1" in result.failed[0]
     statuses = sorted(c.info.status for c in load_run(tmp_path / "run").conversations)
     assert statuses == ["finished", "finished", "refused"]
@@ -159,7 +163,8 @@ def test_resume_after_kill_9_makes_only_the_missing_calls(tmp_path, hosted, proc
 def test_corrupted_journal_line_is_named_and_the_rest_still_analyses(tmp_path, catalog, capsys):
     chosen = plan(prompts=2, turns=3)
     store = start_tournament(chosen, tmp_path / "run")
-    Tournament(chosen, catalog, store, concurrency=2).run(lambda e: None)
+    with RunSession(store, catalog) as session:
+        Tournament(chosen, session, concurrency=2).run(lambda e: None)
     journal = sorted((tmp_path / "run").glob("conversations/*/journal.jsonl"))[0]
     journal.write_text(journal.read_text().replace('"step": 2', '"step": 2, oops', 1))
     assert main(["analyze", str(tmp_path / "run"), "--no-pictures"]) == 1
@@ -181,7 +186,8 @@ def test_convergence_step_and_leaderboard(tmp_path, catalog):
     assert convergence_step(turns([0.4, 0.1, 0.01, 0.0, 0.015, 0.3])) == 2
     assert convergence_step(turns([0.4, 0.1, 0.05, 0.0, 0.3])) is None
     chosen = plan(prompts=3, turns=4)
-    Tournament(chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=2).run(lambda e: None)
+    with RunSession(start_tournament(chosen, tmp_path / "run"), catalog) as session:
+        Tournament(chosen, session, concurrency=2).run(lambda e: None)
     analysis = Analysis(load_run(tmp_path / "run"))
     assert analysis.levels == ["easy"] and analysis.pairs == [("sketch-painter", "sketch-reader")]
     cells = analysis.by_step(analysis.pairs[0], "easy")
@@ -192,7 +198,8 @@ def test_convergence_step_and_leaderboard(tmp_path, catalog):
 
 def test_filmstrips_charts_and_fiftyone_export(tmp_path, catalog):
     chosen = plan(prompts=2, turns=3)
-    Tournament(chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=2).run(lambda e: None)
+    with RunSession(start_tournament(chosen, tmp_path / "run"), catalog) as session:
+        Tournament(chosen, session, concurrency=2).run(lambda e: None)
     run = load_run(tmp_path / "run")
     strips = write_filmstrips(run.conversations, tmp_path / "strips")
     assert len(strips) == 2
@@ -227,7 +234,8 @@ def test_fiftyone_reads_the_export(tmp_path, catalog):
     from fiftyone.utils.data.importers import LegacyFiftyOneDatasetImporter
 
     chosen = plan(prompts=1, turns=2)
-    Tournament(chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=1).run(lambda e: None)
+    with RunSession(start_tournament(chosen, tmp_path / "run"), catalog) as session:
+        Tournament(chosen, session, concurrency=1).run(lambda e: None)
     export_fiftyone(load_run(tmp_path / "run"), tmp_path / "fo")
     with LegacyFiftyOneDatasetImporter(str(tmp_path / "fo")) as importer:
         samples = list(importer)
@@ -296,9 +304,12 @@ def test_the_plan_prices_every_call_it_counts(hosted):
 def test_calls_in_flight_never_exceed_the_provider_limit(tmp_path, catalog):
     """Eight games at once under an offline limit of 2: the calls waiting for a place are not in flight."""
     chosen = plan(prompts=8, turns=2)
-    tournament = Tournament(chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=8)
-    seen: list[tuple[int, int]] = []
-    tournament.run(lambda event: seen.append((tournament.progress.calls_in_flight, tournament.progress.calls_waiting)))
+    with RunSession(start_tournament(chosen, tmp_path / "run"), catalog) as session:
+        tournament = Tournament(chosen, session, concurrency=8)
+        seen: list[tuple[int, int]] = []
+        tournament.run(
+            lambda event: seen.append((tournament.progress.calls_in_flight, tournament.progress.calls_waiting))
+        )
     assert max(flight for flight, _ in seen) <= 2
     assert max(waiting for _, waiting in seen) > 0, "eight games asked for more than two calls at once"
     assert tournament.progress.done == 8 and tournament.progress.cancelled == 0
@@ -306,19 +317,25 @@ def test_calls_in_flight_never_exceed_the_provider_limit(tmp_path, catalog):
 
 def test_a_stopped_tournament_counts_its_games_as_stopped_and_the_leaderboard_says_they_are_partial(tmp_path, catalog):
     chosen = plan(prompts=4, turns=20)
-    tournament = Tournament(chosen, catalog, start_tournament(chosen, tmp_path / "run"), concurrency=4)
-    cancel = threading.Event()
+    with RunSession(start_tournament(chosen, tmp_path / "run"), catalog) as session:
+        tournament = Tournament(chosen, session, concurrency=4)
+        cancel = threading.Event()
 
-    def stop_soon(event):
-        if isinstance(event, DistancesReady) and event.turn.step == 2:
-            cancel.set()
+        def stop_soon(event):
+            if isinstance(event, DistancesReady) and event.turn.step == 2:
+                cancel.set()
 
-    result = tournament.run(stop_soon, cancel)
-    progress = tournament.progress
+        result = tournament.run(stop_soon, cancel)
+        progress = tournament.progress
     assert result.cancelled == progress.cancelled == 4 and progress.done == 0 and progress.stopped
     analysis = Analysis(load_run(tmp_path / "run"))
     assert "4 of 4 games are partial (4 stopped part-way)" in analysis.partial_note
     assert all("partial" in row.games for row in analysis.leaderboard_rows("easy"))
+    run = load_run(tmp_path / "run")
+    run.conversations[0].info = replace(run.conversations[0].info, status="capped")
+    note = Analysis(run).partial_note
+    assert "(3 stopped part-way, 1 stopped by the budget)" in note, "a capped game neither failed nor was refused"
+    assert note.endswith("resume the tournament with a larger budget to finish them")
 
 
 @pytest.mark.slow
@@ -326,8 +343,9 @@ def test_games_spread_over_processes_share_the_limits_and_report_every_event(tmp
     chosen = plan(t2i=("stable-diffusion", "flux-schnell"), i2t=("blip",), embedder="imagebind", prompts=4, turns=2)
     events: list = []
     store = start_tournament(chosen, tmp_path / "run")
-    runner = Tournament(chosen, catalog, store, concurrency=8, limits={"replicate": 3}, processes=2)
-    result = runner.run(events.append)
+    with RunSession(store, catalog, limits={"replicate": 3}) as session:
+        runner = Tournament(chosen, session, concurrency=8, processes=2)
+        result = runner.run(events.append)
     assert result.finished == 8 and not result.failed
     assert hosted.most_in_flight["replicate"] == 3, "one limit for all processes, and it is reached"
     finished = [event for event in events if isinstance(event, ConversationFinished)]

@@ -26,6 +26,7 @@ from engine import (
     DistancesReady,
     Prompt,
     RetryScheduled,
+    RunSession,
     RunStore,
     TelephoneError,
     TelephoneLine,
@@ -35,7 +36,6 @@ from engine import (
     find_prompt,
     load_prompts,
     load_run,
-    metered_line,
     parse_budget,
     prompt_for_text,
     shipped_catalog_path,
@@ -119,8 +119,8 @@ def _play(args: argparse.Namespace) -> int:
     turns = validate_turns(args.turns)
     cap = parse_budget(args.budget) if args.budget is not None else None
     line = build_line(catalog, args.t2i, args.i2t, args.embedder)
-    with start_game_run(turns, args.seed, args.out) as store:
-        line, budget = metered_line(line, catalog, store, cap)
+    with RunSession(start_game_run(turns, args.seed, args.out), catalog, cap) as session:
+        line, store, budget = session.metered(line), session.store, session.budget
         pair = Text.assemble(
             (f"{line.t2i.model_id} ⇄ {line.i2t.model_id}", "bold"), f"  measured by {line.embedder.model_id}"
         )

@@ -30,6 +30,7 @@ from engine import (
     InvalidInput,
     LeaderboardRow,
     ModelUnavailable,
+    RunSession,
     RunStore,
     Tournament,
     TournamentPlan,
@@ -160,11 +161,9 @@ def tournament(args: argparse.Namespace) -> int:
                 raise InvalidInput("a paid tournament needs --yes or --budget when there is no terminal to confirm in")
         elif not Confirm.ask("Start?", default=True, console=console):
             return 1
-    with RunStore.reopen(args.resume) if args.resume is not None else start_tournament(plan, folder) as store:
-        runner = Tournament(
-            plan, catalog, store, concurrency=args.concurrency, limits=limits, processes=args.processes, budget=cap
-        )
-        return _run_with_progress(runner)
+    store = RunStore.reopen(args.resume) if args.resume is not None else start_tournament(plan, folder)
+    with RunSession(store, catalog, cap, limits=limits) as session:
+        return _run_with_progress(Tournament(plan, session, concurrency=args.concurrency, processes=args.processes))
 
 
 def _run_with_progress(runner: Tournament) -> int:
@@ -243,7 +242,8 @@ def analyze(args: argparse.Namespace) -> int:
         _print_leaderboards(analysis)
         report: AttractorReport | None = None
         try:
-            report = find_attractors(run, run_embedder(Catalog.load(), run, args.embedder), args.threshold)
+            with RunSession.beside_writer(run.folder, Catalog.load()) as session:
+                report = find_attractors(run, run_embedder(session, run, args.embedder), args.threshold)
         except (InvalidInput, ModelUnavailable, UnknownModel) as error:
             if isinstance(error, UnknownModel) and args.embedder is not None:
                 raise  # the user's own mistake; a run that names an embedder this catalog lacks is only reported

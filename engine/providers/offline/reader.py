@@ -10,7 +10,7 @@ pixels do not show is lost. Its attention varies from picture to picture as a re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from engine.protocols import ImageToText
 from engine.providers.offline.glyphs import GLYPHS
 from engine.providers.offline.palette import colour_shares, name_colour, palette_names
 from engine.providers.offline.shapes import shape_memory
-from engine.providers.offline.silhouettes import SIDE, find_regions, load_pixels
+from engine.providers.offline.silhouettes import SIDE, Region, find_regions, load_pixels
 from engine.providers.offline.variation import attention_span, counted, misperceive, reader_random, says_place
 
 MAX_GROUPS = 6
@@ -39,24 +39,6 @@ GROUND_PHRASES = (
 )
 PLURALS = {"person": "people", "bus": "buses", "bush": "bushes", "branch": "branches", "cup": "cups"}
 COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
-
-
-@dataclass
-class Region:
-    """One thing found in the picture."""
-
-    label: str  # a glyph name, or a plain shape word when nothing it knows fits
-    known: bool
-    colour: str
-    area: float  # fraction of the picture
-    size_ratio: float  # linear size against the thing's usual size
-    box: tuple[int, int, int, int]  # x0, y0, x1, y1
-    look_alike: str | None = None  # another known shape nearly as close, which a reading may name instead
-    second_colour: str | None = None  # a colour covering much of the thing too
-
-    @property
-    def centre_x(self) -> float:
-        return (self.box[0] + self.box[2]) / 2 / SIDE
 
 
 KNOWN_SHAPE_DISTANCE = 1.8

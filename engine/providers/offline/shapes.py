@@ -25,7 +25,7 @@ from engine.providers.offline.painter import CANVAS, Placement, _draw
 from engine.providers.offline.palette import COLOURS
 from engine.providers.offline.scene import Thing
 from engine.providers.offline.silhouettes import SIDE, find_regions, silhouette_features
-from engine.store import write_atomically
+from engine.untrusted import write_atomically
 
 log = logging.getLogger(__name__)
 

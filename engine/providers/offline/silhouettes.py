@@ -4,6 +4,7 @@ code reads pictures and learns the shapes it knows (``shapes.py``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,24 @@ def silhouette_features(mask: np.ndarray) -> np.ndarray:
 
 
 # A region: its silhouette mask, its box in the picture, and which pixels of that box are its own.
+@dataclass
+class Region:
+    """One thing found in the picture."""
+
+    label: str  # a glyph name, or a plain shape word when nothing it knows fits
+    known: bool
+    colour: str
+    area: float  # fraction of the picture
+    size_ratio: float  # linear size against the thing's usual size
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1
+    look_alike: str | None = None  # another known shape nearly as close, which a reading may name instead
+    second_colour: str | None = None  # a colour covering much of the thing too
+
+    @property
+    def centre_x(self) -> float:
+        return (self.box[0] + self.box[2]) / 2 / SIDE
+
+
 FoundRegion = tuple[np.ndarray, tuple[slice, slice], np.ndarray]
 
 

@@ -13,16 +13,13 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.providers.offline.glyphs import GLYPHS
 from engine.providers.offline.palette import neighbour_colour
 from engine.providers.offline.scene import Scene, Thing
-
-if TYPE_CHECKING:
-    from engine.providers.offline.reader import Region
+from engine.providers.offline.silhouettes import Region
 
 # The painter's liberties: the chance of each, per thing (per scene for leaving out and adding).
 IGNORE_PLACE = 0.3

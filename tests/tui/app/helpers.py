@@ -10,6 +10,7 @@ from engine import (
     Catalog,
     GeneratedImage,
     Prompt,
+    RunSession,
     RunStore,
     Tournament,
     TournamentPlan,
@@ -77,7 +78,8 @@ def scenes_tournament(tmp_path: Path, catalog: Catalog) -> Path:
     )
     plan = TournamentPlan(("sketch-painter",), ("sketch-reader",), "minilm", prompts, 2)
     folder = tmp_path / "scenes"
-    Tournament(plan, catalog, start_tournament(plan, folder)).run(lambda event: None)
+    with RunSession(start_tournament(plan, folder), catalog) as session:
+        Tournament(plan, session).run(lambda event: None)
     order = [prompt.id for prompt in prompts]
     for info_file in folder.glob("conversations/*/conversation.json"):  # pinned times: stable pictures
         info = json.loads(info_file.read_text())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import Tournament, TournamentPlan, load_prompts, start_tournament
+from engine import RunSession, Tournament, TournamentPlan, load_prompts, start_tournament
 from tests.engine.test_hosted import TOKEN
 from tests.fakes.server import FakeServer
 from tests.tui.app.helpers import (
@@ -91,7 +91,8 @@ def test_browser_full(snap_compare, tmp_path, offline_line, catalog, monkeypatch
     runs = tmp_path / "runs"
     tournament = runs / "tournament-20260101-120000"
     plan = TournamentPlan(("sketch-painter",), ("sketch-reader",), "minilm", tuple(load_prompts()[:3]), 2)
-    Tournament(plan, catalog, start_tournament(plan, tournament)).run(lambda event: None)
+    with RunSession(start_tournament(plan, tournament), catalog) as session:
+        Tournament(plan, session).run(lambda event: None)
     for info_file in tournament.glob("conversations/*/conversation.json"):
         info = json.loads(info_file.read_text())
         info_file.write_text(json.dumps({**info, "created": "2026-01-01T12:00:00+00:00"}))

@@ -17,7 +17,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
-from engine import ATTRACTOR_THRESHOLD, AttractorReport, TelephoneError, find_attractors, load_run, run_embedder
+from engine import (
+    ATTRACTOR_THRESHOLD,
+    AttractorReport,
+    RunSession,
+    TelephoneError,
+    find_attractors,
+    load_run,
+    run_embedder,
+)
 from tui.app.typed import telephone_app
 from tui.app.widgets.turn_image import TurnImage
 
@@ -64,7 +72,8 @@ class AttractorScreen(Screen[None]):
     def _find(self, threshold: float) -> None:
         try:
             run = load_run(self.folder)
-            report = find_attractors(run, run_embedder(telephone_app(self).catalog, run), threshold)
+            with RunSession.beside_writer(run.folder, telephone_app(self).catalog) as session:
+                report = find_attractors(run, run_embedder(session, run), threshold)
         except (TelephoneError, OSError) as error:
             self.app.call_from_thread(self._failed, str(error))
             return

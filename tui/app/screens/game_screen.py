@@ -24,12 +24,12 @@ from engine import (
     Event,
     ImageReady,
     RetryScheduled,
+    RunSession,
     RunStore,
     TelephoneError,
     TurnFailed,
     TurnStarted,
     game_cost,
-    metered_line,
     start_game_run,
 )
 from tui.app.messages import GameError
@@ -104,8 +104,9 @@ class GameScreen(ConversationScreen):
         try:
             app = telephone_app(self)
             line = app.line(settings.t2i, settings.i2t, settings.embedder)
-            with start_game_run(settings.turns, settings.seed, settings.folder, runs_folder=app.runs_dir) as store:
-                line, self.budget = metered_line(line, app.catalog, store)
+            store = start_game_run(settings.turns, settings.seed, settings.folder, runs_folder=app.runs_dir)
+            with RunSession(store, app.catalog) as session:
+                line, self.budget = session.metered(line), session.budget
                 turn_started = time.monotonic()
                 events = line.play(
                     settings.prompt,

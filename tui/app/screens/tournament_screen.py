@@ -21,6 +21,7 @@ from engine import (
     Event,
     InvalidInput,
     Kind,
+    RunSession,
     RunStore,
     StorageError,
     TelephoneError,
@@ -137,8 +138,8 @@ class TournamentScreen(Screen[None]):
                 self.folder = store.folder
             else:
                 store = RunStore.reopen(self.folder)
-            with store:
-                self.runner = Tournament(plan, self.catalog, store)
+            with RunSession(store, self.catalog) as session:
+                self.runner = Tournament(plan, session)
                 self.counts = self.runner.progress
                 self.runner.run(self.pending.append, self.cancel)
         except (TelephoneError, OSError) as error:
