@@ -83,6 +83,7 @@ from engine.store import (
     is_run,
     load_conversations,
     load_run,
+    load_runs,
     locate_runs,
     start_game_run,
 )
@@ -182,6 +183,7 @@ __all__ = [
     "load_conversations",
     "load_prompts",
     "load_run",
+    "load_runs",
     "locate_runs",
     "parse_budget",
     "parse_turns",

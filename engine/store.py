@@ -352,9 +352,9 @@ def _conversation_in_run(folder: Path) -> Located | None:
     return None
 
 
-def load_conversations(path: Path) -> tuple[list[Conversation], list[str]]:
-    """The conversations of the run at ``path`` or of every run under it, and what could not be read."""
-    conversations: list[Conversation] = []
+def load_runs(path: Path) -> tuple[list[Run], list[str]]:
+    """The run at ``path`` or every run under it, and what could not be read (a run's own problems included)."""
+    runs: list[Run] = []
     problems: list[str] = []
     try:
         folders = find_runs(path)
@@ -366,9 +366,15 @@ def load_conversations(path: Path) -> tuple[list[Conversation], list[str]]:
         except StorageError as error:
             problems.append(str(error))
             continue
-        conversations += run.conversations
+        runs.append(run)
         problems += run.problems
-    return conversations, problems
+    return runs, problems
+
+
+def load_conversations(path: Path) -> tuple[list[Conversation], list[str]]:
+    """The conversations of the run at ``path`` or of every run under it, and what could not be read."""
+    runs, problems = load_runs(path)
+    return [conversation for run in runs for conversation in run.conversations], problems
 
 
 def check_run_meta(meta: dict[str, Any], path: Path) -> None:

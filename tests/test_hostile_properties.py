@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from engine import load_run
 from tests.fakes.server import bomb_png
 from tests.hostile import ESCAPES, FILE_KINDS, SECRET, Sandbox, replace_with, watching
-from tests.tui.app.helpers import make_app, settle_images
+from tests.tui.app.helpers import make_app, settle_images, wait_until
 from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.replay_screen import ReplayScreen
 from tui.cli.main import main
@@ -259,7 +259,7 @@ async def replay_every_turn(sandbox: Sandbox) -> None:
     """Open the run in the app and step through every turn of the first conversation listed."""
     app = make_app(sandbox.root, replay=sandbox.run)
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: not isinstance(app.screen, RunBrowserScreen) or app.screen.loaded)
         if isinstance(app.screen, RunBrowserScreen) and app.screen.conversations:
             await pilot.press("enter")
             await pilot.pause()

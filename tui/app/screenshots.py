@@ -17,6 +17,7 @@ from engine import find_runs, load_run
 from tui.app.app import TelephoneApp
 from tui.app.screens.attractor_screen import AttractorScreen
 from tui.app.screens.game_screen import GameScreen
+from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.screens.tournament_screen import TournamentScreen
 
 SIZE = (110, 34)
@@ -60,12 +61,12 @@ async def capture(out: Path) -> list[Path]:
             await pilot.press(*["tab"] * 5, "backspace", "backspace", "4", "ctrl+g", "ctrl+s")
             await _wait(
                 pilot,
-                lambda: (
-                    isinstance(app.screen, TournamentScreen) and app.screen.counts.done == 10 and not app.screen.running
-                ),
+                lambda: isinstance(app.screen, TournamentScreen) and app.screen.tally.done == 10 and app.screen.ended,
             )
             written.append(Path(app.save_screenshot("tournament.svg", str(out))))
-            await pilot.press("l", "right")
+            await pilot.press("l")
+            await _wait(pilot, lambda: isinstance(app.screen, LeaderboardScreen) and app.screen.analysis is not None)
+            await pilot.press("right")
             await _wait(pilot, lambda: True)
             written.append(Path(app.save_screenshot("leaderboard.svg", str(out))))
             await pilot.press("a")

@@ -20,7 +20,9 @@ from engine import (
     start_tournament,
 )
 from tui.app.app import TelephoneApp
+from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.game_screen import GameScreen
+from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.widgets.conversation_view import ConversationView
 
 
@@ -37,6 +39,16 @@ async def wait_until(pilot, condition, seconds: float = 60.0) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError("the app did not get there in time")
+
+
+def browser_ready(app) -> bool:
+    """The run browser is up and has read its runs (in its worker)."""
+    return isinstance(app.screen, RunBrowserScreen) and app.screen.loaded
+
+
+def leaderboard_ready(app) -> bool:
+    """A leaderboard is up and its run is read (in its worker)."""
+    return isinstance(app.screen, LeaderboardScreen) and app.screen.analysis is not None
 
 
 async def play_from_picker(pilot, turns: int) -> GameScreen:

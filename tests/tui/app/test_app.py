@@ -6,7 +6,15 @@ import pytest
 from textual.widgets import Label, OptionList, Static
 
 from engine import load_run
-from tests.tui.app.helpers import make_app, play_from_picker, saved_run, view, wait_until
+from tests.tui.app.helpers import (
+    browser_ready,
+    leaderboard_ready,
+    make_app,
+    play_from_picker,
+    saved_run,
+    view,
+    wait_until,
+)
 from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.help_screen import HelpScreen
@@ -95,8 +103,7 @@ async def test_browser_lists_saved_games_and_opens_one(tmp_path, offline_line):
     app = make_app(tmp_path, replay=tmp_path)
     (tmp_path / "other" / "saved").rename(tmp_path / "saved-2")
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, RunBrowserScreen)
+        await wait_until(pilot, lambda: browser_ready(app))
         assert app.screen.query_one("DataTable").row_count == 3  # a heading and the two games
         await pilot.press("enter")
         assert isinstance(app.screen, ReplayScreen)
@@ -160,11 +167,12 @@ async def test_tournament_from_the_picker_then_its_leaderboard(tmp_path):
             screen.query_one("#plan-text", Label).content
         )
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: screen.counts.done == 10 and not screen.running, seconds=120)
-        assert screen.query_one(ProgressBar).progress == 10 and screen.counts.failed == 0
+        await wait_until(pilot, lambda: screen.tally.done == 10 and screen.ended, seconds=120)
+        assert screen.query_one(ProgressBar).progress == 10 and screen.tally.failed == 0
         await pilot.press("l")
-        assert isinstance(app.screen, LeaderboardScreen)
+        await wait_until(pilot, lambda: leaderboard_ready(app))
         board = app.screen
+        assert isinstance(board, LeaderboardScreen)
         assert board.level == "easy" and board.query_one(DataTable).row_count == 1
         await pilot.press("right")
         assert board.level == "medium"

@@ -16,8 +16,16 @@ from textual.widgets import DataTable, Input, Label, ListView, ProgressBar
 from textual.widgets._footer import FooterKey
 
 from engine import load_prompts, load_run
-from tests.tui.app.helpers import long_run, make_app, saved_run, start_game, view, wait_until
-from tui.app.screens.browser_screen import RunBrowserScreen
+from tests.tui.app.helpers import (
+    browser_ready,
+    leaderboard_ready,
+    long_run,
+    make_app,
+    saved_run,
+    start_game,
+    view,
+    wait_until,
+)
 from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.help_screen import HelpScreen
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
@@ -75,18 +83,18 @@ async def test_a_stopped_tournament_says_stopped_and_its_leaderboard_says_partia
         await pilot.press(*["tab"] * 5, "backspace", "backspace", "2", "0", "ctrl+g", "ctrl+s")
         screen = app.screen
         assert isinstance(screen, TournamentScreen)
-        await wait_until(pilot, lambda: screen.counts.calls_in_flight + screen.counts.done > 0)
+        await wait_until(pilot, lambda: screen.tally.in_flight + screen.tally.done > 0)
         await pilot.press("escape")
         await wait_until(pilot, lambda: screen.ended, seconds=60)
         stats = str(screen.query_one("#stats", Label).content)
-        counts = screen.counts
+        counts = screen.tally
         assert stats.startswith("stopped") and f"{counts.cancelled} stopped part-way" in stats
         assert counts.cancelled > 0 and counts.done < 10
         assert screen.query_one(ProgressBar).progress == counts.done < 10, "the bar is not full"
         titles = [notice.title for notice in app._notifications]
         assert "Tournament stopped" in titles and "Tournament over" not in titles
         await pilot.press("l")
-        assert isinstance(app.screen, LeaderboardScreen)
+        await wait_until(pilot, lambda: leaderboard_ready(app))
         assert "games are partial" in str(app.screen.query_one("#partial", Label).content)
 
 
@@ -99,7 +107,7 @@ async def test_a_stopped_single_game_resumes_from_the_browser(tmp_path):
         await wait_until(pilot, lambda: not game.running)
         played = len(view(app).turns)
         await pilot.press("escape", "ctrl+r")
-        assert isinstance(app.screen, RunBrowserScreen)
+        await wait_until(pilot, lambda: browser_ready(app))
         await pilot.press("ctrl+o")
         assert isinstance(app.screen, GameScreen) and app.screen is not game
         resumed = app.screen
@@ -115,7 +123,7 @@ async def test_the_leaderboard_never_clips_a_column(tmp_path, tournament_run, wi
     app = make_app(tmp_path)
     async with app.run_test(size=(width, 30)) as pilot:
         app.push_screen(LeaderboardScreen(tournament_run))
-        await pilot.pause()
+        await wait_until(pilot, lambda: leaderboard_ready(app))
         await pilot.pause()
         table = app.screen.query_one(DataTable)
         assert table.region.width >= table.virtual_size.width, "every column fits"
@@ -124,7 +132,7 @@ async def test_the_leaderboard_never_clips_a_column(tmp_path, tournament_run, wi
 
 async def test_the_status_says_nothing_is_being_measured_while_a_turn_is_shown(tmp_path):
     app = make_app(tmp_path)
-    app.pace = 2.0
+    app.pace = 600.0  # the first turn stays up (the worker waits out its pace) until Escape, however slow the machine
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press(*["tab"] * 5, "backspace", "backspace", "2", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, GameScreen) and len(view(app).turns) == 1)
@@ -152,6 +160,7 @@ async def test_the_empty_browser_names_keys_that_work(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 32)) as pilot:
         await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: browser_ready(app))
         hint = str(app.screen.query_one("#status", Label).content)
         assert "no saved games" in hint and "Escape, then Enter on the picker" in hint and "(n " not in hint
         await pilot.press("escape")
@@ -197,6 +206,7 @@ async def test_the_browser_groups_runs_shows_whole_prompts_and_filters_by_typing
     app = make_app(tmp_path)
     async with app.run_test(size=(200, 40)) as pilot:
         await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: browser_ready(app))
         screen = app.screen
         table = screen.query_one(DataTable)
         first_column = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]

@@ -7,7 +7,15 @@ import pytest
 from textual.theme import Theme
 
 from tests.tui.app.contrast import TEXT_CONTRAST, contrast, low_contrast_text
-from tests.tui.app.helpers import make_app, play_from_picker, saved_run, settle_images, wait_until
+from tests.tui.app.helpers import (
+    browser_ready,
+    leaderboard_ready,
+    make_app,
+    play_from_picker,
+    saved_run,
+    settle_images,
+    wait_until,
+)
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.screens.tournament_screen import TournamentScreen
 from tui.app.themes import GAME_COLOURS, THEMES
@@ -70,6 +78,7 @@ async def test_every_screen_draws_its_text_at_4_5_or_more(tmp_path, offline_line
         await pilot.press("f")
         await look("game on the stage")
         await pilot.press("escape", "escape", "ctrl+r")
+        await wait_until(pilot, lambda: browser_ready(app))
         await look("browser")
         await pilot.press("enter")
         await look("replay")
@@ -78,6 +87,7 @@ async def test_every_screen_draws_its_text_at_4_5_or_more(tmp_path, offline_line
         app.notify("the model refused the picture", title="Game ended", severity="error")
         await look("error toast")
         app.push_screen(LeaderboardScreen(tournament_run))
+        await wait_until(pilot, lambda: leaderboard_ready(app))
         await look("leaderboard")
         app.push_screen(
             TournamentScreen(app.catalog, {"t2i": "sketch-painter", "i2t": "sketch-reader", "embed": "minilm"}, 2)

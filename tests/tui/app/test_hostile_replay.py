@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.hostile import ESCAPES, Sandbox, replace_with
-from tests.tui.app.helpers import make_app, settle_images, view, wait_until
+from tests.tui.app.helpers import browser_ready, make_app, settle_images, view, wait_until
 from tests.tui.cli.test_hostile_runs import edit_json, edit_turn
-from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.replay_screen import ReplayScreen
 
 HOSTILE = "".join(ESCAPES)
@@ -64,7 +63,7 @@ async def test_the_browser_lists_crafted_conversations_plainly(tmp_path, sandbox
     (sandbox.run / "conversations" / f"bad{ESCAPES[0]}").mkdir()
     app = make_app(tmp_path, replay=sandbox.run)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RunBrowserScreen))
+        await wait_until(pilot, lambda: browser_ready(app))
         screenshot = app.export_screenshot()
         assert "1 unreadable" in screenshot.replace("&#160;", " ")
         assert not any(c in screenshot for c in "\x1b\x07\x9b\u202e\u200b")

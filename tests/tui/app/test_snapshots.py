@@ -14,6 +14,8 @@ from engine import RunSession, Tournament, TournamentPlan, load_prompts, start_t
 from tests.engine.test_hosted import TOKEN
 from tests.fakes.server import FakeServer
 from tests.tui.app.helpers import (
+    browser_ready,
+    leaderboard_ready,
     make_app,
     play_from_picker,
     saved_run,
@@ -81,9 +83,14 @@ def test_presentation(snap_compare, tmp_path, offline_line, size):
     assert snap_compare(make_app(tmp_path, replay=folder, present=True), terminal_size=size, run_before=step)
 
 
+async def open_browser(pilot):
+    await pilot.press("ctrl+r")
+    await wait_until(pilot, lambda: browser_ready(pilot.app))
+
+
 def test_browser_empty(snap_compare, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the browser names its folder: "runs", not a temporary path
-    assert snap_compare(make_app(tmp_path, runs_dir=Path("runs")), terminal_size=SIZE, press=["ctrl+r"])
+    assert snap_compare(make_app(tmp_path, runs_dir=Path("runs")), terminal_size=SIZE, run_before=open_browser)
 
 
 def test_browser_full(snap_compare, tmp_path, offline_line, catalog, monkeypatch):
@@ -97,7 +104,7 @@ def test_browser_full(snap_compare, tmp_path, offline_line, catalog, monkeypatch
         info = json.loads(info_file.read_text())
         info_file.write_text(json.dumps({**info, "created": "2026-01-01T12:00:00+00:00"}))
     saved_run(runs, offline_line, turns=2, prompt_index=6)
-    assert snap_compare(make_app(tmp_path, runs_dir=Path("runs")), terminal_size=(120, 32), press=["ctrl+r"])
+    assert snap_compare(make_app(tmp_path, runs_dir=Path("runs")), terminal_size=(120, 32), run_before=open_browser)
 
 
 def _tournament_app(tmp_path, chosen=OFFLINE, turns=2):
@@ -114,15 +121,18 @@ def _tournament_app(tmp_path, chosen=OFFLINE, turns=2):
     return app, open_tournament
 
 
-@pytest.mark.parametrize("then", [(), ("l", "right")], ids=["tournament_finished", "leaderboard"])
-def test_tournament_finished_then_its_leaderboard(snap_compare, tmp_path, then):
+@pytest.mark.parametrize("leaderboard", [False, True], ids=["tournament_finished", "leaderboard"])
+def test_tournament_finished_then_its_leaderboard(snap_compare, tmp_path, leaderboard):
     app, open_tournament = _tournament_app(tmp_path)
 
     async def play(pilot):
         await open_tournament(pilot)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen.ended, seconds=120)
-        await pilot.press(*then)
+        if leaderboard:
+            await pilot.press("l")
+            await wait_until(pilot, lambda: leaderboard_ready(app))
+            await pilot.press("right")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(110, 32), run_before=play)
@@ -134,7 +144,7 @@ def test_tournament_stopped(snap_compare, tmp_path):
     async def stop(pilot):
         await open_tournament(pilot)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: app.screen.counts.calls_in_flight > 0)
+        await wait_until(pilot, lambda: app.screen.tally.in_flight > 0)
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen.ended, seconds=60)
 
@@ -151,7 +161,7 @@ def test_tournament_running(snap_compare, tmp_path, monkeypatch):
         async def start(pilot):
             await open_tournament(pilot)
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: app.screen.counts.calls_in_flight == 8)
+            await wait_until(pilot, lambda: app.screen.tally.in_flight == 8)
             await pilot.pause(0.2)
 
         assert snap_compare(app, terminal_size=(110, 32), run_before=start)

@@ -1,4 +1,7 @@
-"""Saved games: tournaments with their games, then single games, newest first; type to filter; Enter replays."""
+"""Saved games: tournaments with their games, then single games, newest first; type to filter; Enter replays.
+
+The runs are read in a worker; typing refills the table's rows and keeps its columns, which change only when
+the width or the runs do."""
 
 from __future__ import annotations
 
@@ -7,23 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.worker import get_current_worker
 
-from engine import (
-    Conversation,
-    InvalidInput,
-    Prompt,
-    Run,
-    StorageError,
-    find_runs,
-    load_run,
-    resume_plan,
-    terminal_safe,
-)
+from engine import Conversation, InvalidInput, Prompt, Run, StorageError, load_runs, resume_plan, terminal_safe
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.screens.picker_screen import GameSettings
 from tui.app.typed import telephone_app
@@ -43,6 +37,29 @@ class Row:
 
 def _when(created: str) -> str:
     return created[:16].replace("T", " ")
+
+
+def _rows(runs: list[Run]) -> list[Row]:
+    """Tournaments with their games, then the single games, each part newest first."""
+    runs = sorted(runs, key=lambda run: str(run.meta.get("created", "")), reverse=True)
+    rows: list[Row] = []
+    for run in (run for run in runs if run.kind == "tournament"):
+        rows.append(Row(run))
+        rows += [Row(run, c) for c in sorted(run.conversations, key=lambda c: c.info.prompt_id)]
+    singles = [Row(run, c) for run in runs if run.kind == "game" for c in run.conversations]
+    if singles:
+        rows.append(Row(singles[0].run))  # the heading of the single games
+        rows += sorted(singles, key=lambda row: row.conversation.info.created if row.conversation else "", reverse=True)
+    return rows
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What the table's columns are: the pair's column or not, and the widths that change with the window."""
+
+    with_pair: bool
+    pair_width: int
+    prompt_width: int
 
 
 def _matches(row: Row, words: list[str]) -> bool:
@@ -77,6 +94,8 @@ class RunBrowserScreen(Screen[None]):
         self.rows: list[Row] = []  # every row, before filtering
         self.shown: list[Row] = []  # the rows on screen, in order
         self.problems: list[str] = []
+        self.arranged: Columns | None = None  # the table's columns, once made
+        self.reading = True  # until the runs have been read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,42 +111,58 @@ class RunBrowserScreen(Screen[None]):
         self.action_reload()
         self.query_one("#filter", Input).focus()
 
+    @property
+    def loaded(self) -> bool:
+        return not self.reading
+
     def action_reload(self) -> None:
-        runs, self.problems = [], []
-        try:
-            folders = find_runs(self.path)
-        except OSError as error:  # a folder one may not list
-            folders, self.problems = [], [f"{error.filename or self.path}: {error.strerror or error}"]
-        for folder in folders:
-            try:
-                runs.append(load_run(folder))
-            except StorageError as error:
-                self.problems.append(str(error))
-        for run in runs:
-            self.problems += run.problems
-        runs.sort(key=lambda run: str(run.meta.get("created", "")), reverse=True)
-        rows: list[Row] = []
-        for run in (run for run in runs if run.kind == "tournament"):
-            rows.append(Row(run))
-            rows += [Row(run, c) for c in sorted(run.conversations, key=lambda c: c.info.prompt_id)]
-        singles = [Row(run, c) for run in runs if run.kind == "game" for c in run.conversations]
-        if singles:
-            rows.append(Row(singles[0].run))  # the heading of the single games
-            rows += sorted(
-                singles, key=lambda row: row.conversation.info.created if row.conversation else "", reverse=True
-            )
-        self.rows = rows
+        self.reading = True
+        self.query_one(DataTable).loading = True
+        self._read()
+
+    @work(thread=True, exclusive=True, group="runs")
+    def _read(self) -> None:
+        runs, problems = load_runs(self.path)
+        rows = _rows(runs)
+        if not get_current_worker().is_cancelled:  # a later reload reads afresh
+            self.app.call_from_thread(self._loaded, rows, problems)
+
+    def _loaded(self, rows: list[Row], problems: list[str]) -> None:
+        self.rows, self.problems, self.reading = rows, problems, False
+        self.query_one(DataTable).loading = False
         self._show()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._show()
+        if self.loaded:
+            self._show()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
-        self._show()
+        if self.loaded:
+            self._show()
+
+    def _arrange(self) -> Columns:
+        """The columns for every game listed at this width (not only those the filter lets through, so that
+        typing leaves them be): each prompt as long as the width allows, the pair's column where it fits."""
+        table = self.query_one(DataTable)
+        room = self.size.width - FIXED_WIDTH - 4  # the table's border and scroll bar
+        pair_width = max((len(self._pair(row)) for row in self.rows if row.conversation is not None), default=4)
+        with_pair = room - pair_width >= PROMPT_MIN_WIDTH
+        columns = Columns(with_pair, pair_width, max(room - pair_width if with_pair else room + 2, 16))
+        if columns != self.arranged:
+            self.arranged = columns
+            table.clear(columns=True)
+            table.add_column("date", width=16)
+            table.add_column("final", width=6)
+            table.add_column("level", width=10)
+            table.add_column("turns", width=7)
+            if with_pair:
+                table.add_column("pair", width=pair_width)
+            table.add_column("prompt", width=columns.prompt_width)
+        return columns
 
     def _show(self) -> None:
-        """Fill the table with the rows the filter lets through, each prompt as long as the width allows."""
+        """Fill the table with the rows the filter lets through."""
         before = self.highlighted  # kept highlighted when it is still shown
         words = self.query_one("#filter", Input).value.lower().split()
         games = [row for row in self.rows if row.conversation is not None and _matches(row, words)]
@@ -135,22 +170,12 @@ class RunBrowserScreen(Screen[None]):
         self.shown = [
             row for row in self.rows if (row.conversation is None and row.run.folder in runs_with_games) or row in games
         ]
+        columns = self._arrange()
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        room = self.size.width - FIXED_WIDTH - 4  # the table's border and scroll bar
-        pair_width = max((len(self._pair(row)) for row in games), default=4)
-        with_pair = room - pair_width >= PROMPT_MIN_WIDTH
-        prompt_width = max(room - pair_width if with_pair else room + 2, 16)
-        table.add_column("date", width=16)
-        table.add_column("final", width=6)
-        table.add_column("level", width=10)
-        table.add_column("turns", width=7)
-        if with_pair:
-            table.add_column("pair", width=pair_width)
-        table.add_column("prompt", width=prompt_width)
+        table.clear()
         for row in self.shown:
-            cells = self._cells(row, prompt_width)
-            if not with_pair:
+            cells = self._cells(row, columns.prompt_width)
+            if not columns.with_pair:
                 cells = (*cells[:4], cells[5])
             table.add_row(*cells, height=str(cells[-1]).count("\n") + 1)
         first_game = next((index for index, row in enumerate(self.shown) if row.conversation is not None), 0)

@@ -4,12 +4,19 @@ status line, footer), or on the stage in their place."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
 from tui.app.widgets.conversation_view import ConversationView
 
 CHROME = "Header, #status, Footer"  # hidden while the stage is up
+
+# The keys the game and the replay share. Priority: the turn list would otherwise take the arrows to scroll
+# itself and leave the view behind.
+BACK = Binding("left", "step(-1)", "Back", key_display="←", priority=True)
+FORWARD = Binding("right", "step(1)", "Forward", key_display="→", priority=True)
+PRESENT = Binding("f,f5", "present", "Present", key_display="f")
 
 
 class ConversationScreen(Screen[None]):

@@ -1,21 +1,21 @@
-"""The game: turns play in a worker thread and arrive here as engine events; Space pauses it after the call
-in flight and resumes it; f shows it on the stage."""
+"""The game: turns play in a worker thread and arrive here as engine events, in messages; Space pauses it
+after the call in flight and resumes it; f shows it on the stage."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
+from textual.reactive import var
+from textual.timer import Timer
 from textual.widgets import Label
 from textual.worker import get_current_worker
 
 from engine import (
-    Budget,
     CallStarted,
     CaptionReady,
     ConversationFinished,
@@ -32,15 +32,13 @@ from engine import (
     game_cost,
     start_game_run,
 )
-from tui.app.messages import GameError
-from tui.app.screens.conversation_screen import ConversationScreen
+from tui.app.messages import GameError, GameEvent
+from tui.app.screens.conversation_screen import BACK, FORWARD, PRESENT, ConversationScreen
 from tui.app.screens.picker_screen import GameSettings
 from tui.app.typed import telephone_app
 from tui.app.widgets.conversation_view import ConversationView
 from tui.app.widgets.stage import Stage
 
-# Offline turns can arrive faster than a terminal repaints; events are applied in batches at most this often.
-APPLY_EVERY_SECONDS = 0.05
 HOLD_STEP_SECONDS = 0.05  # how often a waiting worker looks whether it should stop
 
 
@@ -49,13 +47,24 @@ class GameScreen(ConversationScreen):
     BINDINGS = [
         Binding("escape", "stop", "Stop game"),
         Binding("space", "pause", "Pause/resume", key_display="space"),
-        Binding("f,f5", "present", "Present", key_display="f"),
-        Binding("left", "step(-1)", "Back", key_display="←", priority=True),
-        Binding("right", "step(1)", "Forward", key_display="→", priority=True),
+        PRESENT,
+        BACK,
+        FORWARD,
         Binding("home", "first", "First", show=False, priority=True),
         Binding("end", "latest", "Latest turn", priority=True),
         Binding("n", "new_game", "New game"),
     ]
+
+    # What the status line and the stage show; set on the event loop only.
+    step: var[int] = var(0)  # the turn in progress or last played
+    elapsed: var[int] = var(0)  # whole seconds since the game started, until it ended
+    spent: var[str] = var("")  # what the game has spent, in words
+    call: var[str] = var("loading models…")  # the call in flight, or what is happening
+    outcome: var[str] = var("")  # how the game ended
+    paused: var[bool] = var(False)
+    running: var[bool] = var(True)
+    status: var[str] = var("")  # computed from the above
+    stage_state: var[str] = var("")  # computed
 
     def __init__(self, settings: GameSettings, present: bool = False) -> None:
         super().__init__(present)
@@ -64,15 +73,9 @@ class GameScreen(ConversationScreen):
         self.resumed = threading.Event()  # cleared while paused: the worker asks for nothing more
         self.resumed.set()
         self.started = 0.0
-        self.stopped_at: float | None = None
-        self.step = 0
         self.drawing = settings.prompt.text  # the text of the turn in progress
-        self.call = "loading models…"
-        self.outcome = ""
-        self.shown_status = ""
-        self.pending: deque[Event] = deque()  # filled by the worker thread, drained on the event loop
-        self.budget: Budget | None = None  # what the game spends, once it plays
         self.estimate = 0.0  # what it should cost (paid models only show their spending)
+        self.ticker: Timer | None = None  # the elapsed time, once a second
 
     def new_view(self) -> ConversationView:
         settings = self.settings
@@ -88,10 +91,7 @@ class GameScreen(ConversationScreen):
         self.estimate = game_cost(app.catalog, settings.t2i, settings.i2t, settings.embedder, settings.turns)
         self.started = app.clock()
         self.query_one("#turn-list").focus()  # arrows scroll through the turns from the start
-
-        self._refresh_status()
-        self.set_interval(1.0, self._refresh_status)
-        self.set_interval(APPLY_EVERY_SECONDS, self._apply_pending)
+        self.ticker = self.set_interval(1.0, self._tick)
         self._play()
 
     def on_unmount(self) -> None:
@@ -106,20 +106,19 @@ class GameScreen(ConversationScreen):
             line = app.line(settings.t2i, settings.i2t, settings.embedder)
             store = start_game_run(settings.turns, settings.seed, settings.folder, runs_folder=app.runs_dir)
             with RunSession(store, app.catalog) as session:
-                line, self.budget = session.metered(line), session.budget
+                line, budget = session.metered(line), session.budget
+
+                def show(event: Event) -> None:
+                    self.post_message(GameEvent(event, budget.summary()))
+
                 turn_started = time.monotonic()
                 events = line.play(
-                    settings.prompt,
-                    settings.turns,
-                    store,
-                    seed=settings.seed,
-                    cancel=self.cancel,
-                    on_retry=self.pending.append,
+                    settings.prompt, settings.turns, store, seed=settings.seed, cancel=self.cancel, on_retry=show
                 )
                 for event in events:
-                    self.pending.append(event)
+                    show(event)
                     if isinstance(event, ConversationStarted) and event.first_step > 1:
-                        self._show_saved_turns(store, event.conversation_id)
+                        self._show_saved_turns(store, event.conversation_id, show)
                     if isinstance(event, DistancesReady):
                         # Show each turn for at least the app's pace; Escape (cancel) ends the wait at once.
                         shown_until = turn_started + app.pace
@@ -130,11 +129,13 @@ class GameScreen(ConversationScreen):
         except (TelephoneError, OSError) as error:
             self.post_message(GameError(str(error)))
 
-    def _show_saved_turns(self, store: RunStore, conversation_id: str) -> None:
+    @staticmethod
+    def _show_saved_turns(store: RunStore, conversation_id: str, show: Callable[[Event], None]) -> None:
         """A resumed game shows the turns it had before the new ones come."""
         saved = store.conversation(conversation_id)
-        done = [turn for turn in saved.turns if turn.error is None]
-        self.pending += [DistancesReady(saved.info.id, turn, saved.image_path(turn)) for turn in done]
+        for turn in saved.turns:
+            if turn.error is None:
+                show(DistancesReady(saved.info.id, turn, saved.image_path(turn)))
 
     def _hold(self, done: Callable[[], bool]) -> None:
         """Wait in the worker until ``done()``, or until the game is stopped or the app quits (then the engine
@@ -146,16 +147,9 @@ class GameScreen(ConversationScreen):
                 return
             self.cancel.wait(HOLD_STEP_SECONDS)
 
-    def _apply_pending(self) -> None:
-        """Show every event that has arrived since the last look, in one repaint."""
-        if not self.pending:
-            return
-        with self.app.batch_update():
-            while self.pending:
-                self._apply(self.pending.popleft())
-            self._refresh_status()
-
-    def _apply(self, event: Event) -> None:
+    def on_game_event(self, message: GameEvent) -> None:
+        event = message.event
+        self.spent = message.spent
         view = self.query_one(ConversationView)
         if isinstance(event, ConversationStarted):
             self.call = "starting"
@@ -174,52 +168,52 @@ class GameScreen(ConversationScreen):
             view.add_turn(event.turn, event.image)
             self.call = ""  # nothing is being called while the turn is shown
         elif isinstance(event, ConversationFinished):
-            self.stopped_at = telephone_app(self).clock()
-            self.outcome = {"finished": "finished", "cancelled": "stopped"}.get(event.status, event.detail)
-            self.call = ""
+            self._end({"finished": "finished", "cancelled": "stopped"}.get(event.status, event.detail))
             if event.failed:
                 self.notify(event.detail, title="Game ended", severity="error", markup=False)
 
     def on_game_error(self, message: GameError) -> None:
-        self.stopped_at = telephone_app(self).clock()
-        self.outcome = message.message
-        self.call = ""
-        self._refresh_status()
+        self._end(message.message)
         self.notify(message.message, title="Cannot play", severity="error", markup=False)
 
-    def _refresh_status(self) -> None:
-        elapsed = (self.stopped_at or telephone_app(self).clock()) - self.started
-        minutes, seconds = divmod(int(elapsed), 60)
+    def _end(self, outcome: str) -> None:
+        self._tick()
+        if self.ticker is not None:
+            self.ticker.stop()  # the time the game took stays on the status line
+        self.outcome, self.call, self.running = outcome, "", False
+
+    def _tick(self) -> None:
+        self.elapsed = int(telephone_app(self).clock() - self.started)
+
+    def compute_status(self) -> str:
+        minutes, seconds = divmod(self.elapsed, 60)
         parts = [f"turn {self.step}/{self.settings.turns}", f"{minutes}:{seconds:02d}"]
-        if self.estimate and self.budget is not None:
-            parts.append(f"{self.budget.summary()} (about ${self.estimate:.2f} for the game)")
+        if self.estimate and self.spent:
+            parts.append(f"{self.spent} (about ${self.estimate:.2f} for the game)")
         if self.paused and self.running:
             parts.append("paused after the call in flight · space resumes")
         else:
             parts.append(self.outcome or self.call)
-        status = "  ·  ".join(part for part in parts if part)
-        if status != self.shown_status:  # an unchanged line costs a repaint all the same
-            self.shown_status = status
-            self.query_one("#status", Label).update(Text(status))
-        self.query_one(Stage).state = ("paused" if self.paused else "playing") if self.running else ""
+        return "  ·  ".join(part for part in parts if part)
 
-    @property
-    def running(self) -> bool:
-        return self.stopped_at is None
+    def watch_status(self, status: str) -> None:
+        self.query_one("#status", Label).update(Text(status))
 
-    @property
-    def paused(self) -> bool:
-        return not self.resumed.is_set()
+    def compute_stage_state(self) -> str:
+        return ("paused" if self.paused else "playing") if self.running else ""
+
+    def watch_stage_state(self, state: str) -> None:
+        self.query_one(Stage).state = state
 
     def action_pause(self) -> None:
         """Pause after the call in flight, or resume."""
         if not self.running:
             return
+        self.paused = not self.paused
         if self.paused:
-            self.resumed.set()
-        else:
             self.resumed.clear()
-        self._refresh_status()
+        else:
+            self.resumed.set()
 
     def action_step(self, delta: int) -> None:
         view = self.query_one(ConversationView)
@@ -232,17 +226,20 @@ class GameScreen(ConversationScreen):
         if self.presenting:
             self.action_present()  # Escape leaves the stage first
         elif self.running:
-            self.cancel.set()
-            self.resumed.set()
+            self._let_go()
             self.call = "stopping after the call in flight…"
-            self._refresh_status()
         else:
             self.app.pop_screen()
 
     def action_new_game(self) -> None:
+        self._let_go()
+        self.app.pop_screen()
+
+    def _let_go(self) -> None:
+        """Tell the worker to stop after the call in flight, paused or not."""
         self.cancel.set()
         self.resumed.set()
-        self.app.pop_screen()
+        self.paused = False
 
     def action_latest(self) -> None:
         view = self.query_one(ConversationView)

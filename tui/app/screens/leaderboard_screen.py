@@ -1,10 +1,12 @@
-"""A run's leaderboard: pairs ranked per level, and mean drift against the step for that level."""
+"""A run's leaderboard: pairs ranked per level, and mean drift against the step for that level. The run is read
+and analysed in a worker; the board shows Textual's loading indicator meanwhile."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -12,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 from textual_plotext import PlotextPlot
 
-from engine import CONVERGENCE_LEGEND, Analysis, LeaderboardRow, load_run
+from engine import CONVERGENCE_LEGEND, Analysis, LeaderboardRow, TelephoneError, load_run
 from tui.app.screens.attractor_screen import AttractorScreen
 
 
@@ -29,13 +31,13 @@ class LeaderboardScreen(Screen[None]):
     def __init__(self, folder: Path) -> None:
         super().__init__()
         self.folder = folder
-        self.analysis = Analysis(load_run(folder))
+        self.analysis: Analysis | None = None  # once the run is read
         self.level_index = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label(id="status")
-        yield Label(Text(self.analysis.partial_note), id="partial")
+        yield Label(Text(f"reading {self.folder.name}…"), id="status")
+        yield Label(id="partial")
         with Horizontal(id="board"):
             yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
             yield PlotextPlot(id="chart")
@@ -45,7 +47,29 @@ class LeaderboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"leaderboard · {self.folder.name}"
         self.query_one(DataTable).add_columns(*LeaderboardRow.HEADINGS)
-        self.query_one("#partial").display = bool(self.analysis.partial_note)
+        self.query_one("#partial").display = False
+        self.query_one("#board").loading = True
+        self._read()
+
+    @work(thread=True, exclusive=True, group="leaderboard")
+    def _read(self) -> None:
+        try:
+            analysis = Analysis(load_run(self.folder))
+        except (TelephoneError, OSError) as error:
+            self.app.call_from_thread(self._failed, str(error))
+            return
+        self.app.call_from_thread(self._loaded, analysis)
+
+    def _failed(self, reason: str) -> None:
+        self.query_one("#board").loading = False
+        self.query_one("#status", Label).update(Text(f"no leaderboard: {reason}"))
+
+    def _loaded(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self.query_one("#board").loading = False
+        partial = self.query_one("#partial", Label)
+        partial.update(Text(analysis.partial_note))
+        partial.display = bool(analysis.partial_note)
         self._show()
 
     def on_resize(self) -> None:
@@ -58,7 +82,7 @@ class LeaderboardScreen(Screen[None]):
 
     @property
     def level(self) -> str | None:
-        levels = self.analysis.levels
+        levels = self.analysis.levels if self.analysis else []
         return levels[self.level_index % len(levels)] if levels else None
 
     def action_attractors(self) -> None:
@@ -69,6 +93,8 @@ class LeaderboardScreen(Screen[None]):
         self._show()
 
     def _show(self) -> None:
+        if self.analysis is None:
+            return  # ← → before the run is read: the level shown once it is
         level = self.level
         levels = " · ".join(f"▸{name}◂" if name == level else name for name in self.analysis.levels)
         games = len(self.analysis.conversations)

@@ -9,7 +9,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Label
 
 from engine import Conversation
-from tui.app.screens.conversation_screen import ConversationScreen
+from tui.app.screens.conversation_screen import BACK, FORWARD, PRESENT, ConversationScreen
 from tui.app.typed import telephone_app
 from tui.app.widgets.conversation_view import ConversationView
 from tui.app.widgets.stage import Stage
@@ -23,8 +23,8 @@ class ReplayScreen(ConversationScreen):
 
     # Priority: the turn list would otherwise take these keys to scroll itself and leave the view behind.
     BINDINGS = [
-        Binding("left", "step(-1)", "Back", key_display="←", priority=True),
-        Binding("right", "step(1)", "Forward", key_display="→", priority=True),
+        BACK,
+        FORWARD,
         Binding("home", "first", "First", priority=True),
         Binding("end", "last", "Last", priority=True),
         Binding("pageup", f"step(-{PAGE})", f"Back {PAGE}", show=False, priority=True),
@@ -33,7 +33,7 @@ class ReplayScreen(ConversationScreen):
         Binding("l", "loop", "Loop"),
         Binding("plus,equals_sign", "delay(-1)", "Faster", key_display="+"),
         Binding("minus", "delay(1)", "Slower", key_display="-"),
-        Binding("f,f5", "present", "Present", key_display="f"),
+        PRESENT,
         Binding("n", "game(1)", "Next game", show=False),
         Binding("p", "game(-1)", "Previous game", show=False),
         Binding("escape", "back", "Close"),

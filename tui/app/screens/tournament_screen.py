@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
@@ -11,14 +11,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Label, ProgressBar, SelectionList
 from textual.widgets.selection_list import Selection
 
 from engine import (
     KIND_NAMES,
     Catalog,
-    Event,
     InvalidInput,
     Kind,
     RunSession,
@@ -27,15 +28,14 @@ from engine import (
     TelephoneError,
     Tournament,
     TournamentPlan,
-    TournamentProgress,
     load_prompts,
     resume_plan,
     start_tournament,
 )
+from tui.app.messages import Tally, TournamentEnded, TournamentOpened, TournamentProgressed
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.typed import telephone_app
 
-APPLY_EVERY_SECONDS = 0.1
 PAIRED_KINDS: tuple[Kind, Kind] = ("t2i", "i2t")  # a tournament pairs every ticked model of these kinds
 
 
@@ -49,6 +49,12 @@ class TournamentScreen(Screen[None]):
     ]
     CSS_PATH = "tournament_screen.tcss"
 
+    # What the progress bar and the line under it show; set on the event loop only.
+    phase: var[str] = var("ready")  # then "playing", "stopping" (Escape), "ended"
+    tally: var[Tally] = var(Tally())
+    elapsed: var[int] = var(0)  # seconds since the start, until the end
+    stats: var[str] = var("")  # computed from the above
+
     def __init__(self, catalog: Catalog, chosen: dict[Kind, str], turns: int, resume: Path | None = None) -> None:
         super().__init__()
         self.catalog = catalog
@@ -56,13 +62,9 @@ class TournamentScreen(Screen[None]):
         self.turns = turns
         self.resume = resume
         self.cancel = threading.Event()
-        self.pending: deque[Event | None] = deque()  # None: the tournament is over
-        self.counts = TournamentProgress(0)  # until the tournament exists and counts for itself
-        self.started: float | None = None
-        self.ended = False
+        self.started = 0.0
+        self.ticker: Timer | None = None  # the elapsed time, once a second
         self.folder: Path | None = resume
-        self.running = False
-        self.runner: Tournament | None = None  # once started: its budget counts what the run spends
         self.paid = False  # the plan has models with a price: show what is spent
 
     def compose(self) -> ComposeResult:
@@ -87,10 +89,20 @@ class TournamentScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "tournament"
-        if self.resume is not None:
-            self.query_one("#choices SelectionList").disabled = True
-        self.query_one(SelectionList).focus()
+        if self.resume is not None:  # the run's plan is played as it was made
+            self.query(SelectionList).set(disabled=True)
+            self.query_one("#start").focus()
+        else:
+            self.query_one(SelectionList).focus()
         self._show_plan()
+
+    @property
+    def running(self) -> bool:
+        return self.phase in ("playing", "stopping")
+
+    @property
+    def ended(self) -> bool:
+        return self.phase == "ended"
 
     def plan(self) -> TournamentPlan:
         if self.resume is not None:
@@ -113,85 +125,109 @@ class TournamentScreen(Screen[None]):
         self.query_one("#plan-text", Label).update(Text("\n".join(lines)))
         self.query_one("#start", Button).disabled = self.running
         self.query_one(ProgressBar).update(total=len(plan.games))
-        self.counts.games = len(plan.games)
+        self.tally = replace(self.tally, games=len(plan.games))
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
-        if self.running:
+        if self.phase != "ready":
             return
         try:
             plan = self.plan()
         except InvalidInput as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        self.running = True
         self.query_one("#start", Button).disabled = True
         self.started = telephone_app(self).clock()
-        self.set_interval(APPLY_EVERY_SECONDS, self._apply_pending)
-        self._play(plan)
+        self.ticker = self.set_interval(1.0, self._tick)
+        self.phase = "playing"
+        self._play(plan, self.folder)
 
     @work(thread=True, exit_on_error=False)
-    def _play(self, plan: TournamentPlan) -> None:
+    def _play(self, plan: TournamentPlan, folder: Path | None) -> None:
         try:
-            if self.folder is None:
+            if folder is None:
                 store = start_tournament(plan, runs_folder=telephone_app(self).runs_dir)
-                self.folder = store.folder
+                self.post_message(TournamentOpened(store.folder))
             else:
-                store = RunStore.reopen(self.folder)
+                store = RunStore.reopen(folder)
             with RunSession(store, self.catalog) as session:
-                self.runner = Tournament(plan, session)
-                self.counts = self.runner.progress
-                self.runner.run(self.pending.append, self.cancel)
+                runner = Tournament(plan, session)
+                in_order = threading.Lock()  # the games' threads send their counts in the order they took them
+
+                def report() -> None:
+                    with in_order:
+                        self.post_message(TournamentProgressed(Tally.of(runner.progress, runner.budget.summary())))
+
+                runner.run(lambda event: report(), self.cancel)
+                report()  # the final counts, even when no game was left to play
         except (TelephoneError, OSError) as error:
             self.app.call_from_thread(
                 self.notify, str(error), title="Tournament stopped", severity="error", markup=False
             )
         finally:
-            self.pending.append(None)  # the end
+            self.post_message(TournamentEnded())
 
-    def _apply_pending(self) -> None:
-        changed = False
-        while self.pending:
-            changed = True
-            if self.pending.popleft() is None:
-                self.running, self.ended = False, True
-                break
-        if not changed:
-            return
-        bar = self.query_one(ProgressBar)
-        bar.update(progress=self.counts.done)
-        bar.query_one("#eta").display = not self.ended  # nothing is left to estimate
-        self.query_one("#stats", Label).update(Text(self._stats()))
-        if self.ended and self.counts.stopped:
-            self.notify(
-                f"{self.counts.cancelled} games stopped part-way; ctrl+o in the replay browser resumes them",
-                title="Tournament stopped",
-            )
-        elif self.ended:
+    def on_tournament_opened(self, message: TournamentOpened) -> None:
+        self.folder = message.folder
+
+    def on_tournament_progressed(self, message: TournamentProgressed) -> None:
+        self.tally = message.tally
+
+    def on_tournament_ended(self) -> None:
+        self._tick()
+        if self.ticker is not None:
+            self.ticker.stop()
+        self.phase = "ended"
+        tally = self.tally
+        if tally.stopped:
+            stopped = [
+                *([f"{tally.cancelled} games stopped part-way"] if tally.cancelled else []),
+                *([f"{tally.capped} games stopped by the budget"] if tally.capped else []),
+            ]
+            resume = "ctrl+o in the replay browser resumes them"
+            self.notify(f"{'; '.join(stopped)}; {resume}", title="Tournament stopped")
+        else:
             self.notify("Press l for the leaderboard", title="Tournament over")
 
-    def _stats(self) -> str:
-        clock = telephone_app(self).clock
-        elapsed = clock() - (self.started if self.started is not None else clock())
-        counts = self.counts
-        spent = f" · {self.runner.budget.summary()}" if self.paid and self.runner is not None else ""
-        if self.ended:
-            head = "stopped" if counts.stopped else "finished"
+    def _tick(self) -> None:
+        self.elapsed = round(telephone_app(self).clock() - self.started)
+
+    def watch_tally(self, tally: Tally) -> None:
+        self.query_one(ProgressBar).update(progress=tally.done)
+
+    def watch_phase(self, phase: str) -> None:
+        self.query_one("#progress #eta").display = phase != "ended"  # nothing is left to estimate
+
+    def compute_stats(self) -> str:
+        tally, phase = self.tally, self.phase
+        spent = f" · {tally.spent}" if self.paid and tally.spent else ""
+        if phase == "ready":
+            return ""
+        if phase == "ended":
+            head = "stopped" if tally.stopped else "finished"
+            stopped = [
+                *([f"{tally.cancelled} stopped part-way"] if tally.cancelled or not tally.capped else []),
+                *([f"{tally.capped} stopped by the budget"] if tally.capped else []),
+            ]
             saved = f" · saved in {self.folder.name}" if self.folder else ""
             return (
-                f"{head} · {counts.done} of {counts.games} games played to the end · {counts.cancelled} stopped "
-                f"part-way · {counts.failed} failed{spent} · {elapsed:.0f} s{saved}"
+                f"{head} · {tally.done} of {tally.games} games played to the end · {' · '.join(stopped)} · "
+                f"{tally.failed} failed{spent} · {self.elapsed} s{saved}"
             )
+        head = "playing" if phase == "playing" else "stopping after the calls in flight…"
         return (
-            f"playing · {counts.done} of {counts.games} games done · {counts.calls_in_flight} calls in flight, "
-            f"{counts.calls_waiting} waiting · {counts.failed} failed{spent} · {elapsed:.0f} s"
+            f"{head} · {tally.done} of {tally.games} games done · {tally.in_flight} calls in flight, "
+            f"{tally.waiting} waiting · {tally.failed} failed{spent} · {self.elapsed} s"
         )
 
+    def watch_stats(self, stats: str) -> None:
+        self.query_one("#stats", Label).update(Text(stats))
+
     def action_stop(self) -> None:
-        if self.running:
+        if self.phase == "playing":
             self.cancel.set()
-            self.query_one("#stats", Label).update("stopping after the calls in flight…")
-        else:
+            self.phase = "stopping"
+        elif not self.running:
             self.app.pop_screen()
 
     def action_leaderboard(self) -> None:
