@@ -3,24 +3,15 @@ plain text, never sent to the terminal; damaged images are shown as missing, nev
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import pty
-import select
 import shutil
-import struct
-import subprocess
-import sys
-import termios
-import time
-from fcntl import ioctl
 from pathlib import Path
 
 import pytest
 
 from tests.hostile import ESCAPES, Sandbox, replace_with
 from tests.tui.app.helpers import browser_ready, make_app, settle_images, view, wait_until
+from tests.tui.app.pseudo_terminal import quit_app, read_for, read_until, start_in_pty
 from tests.tui.cli.test_hostile_runs import edit_json, edit_turn
 from tui.app.screens.replay_screen import ReplayScreen
 
@@ -102,49 +93,10 @@ def test_a_run_of_pipes_is_replayed_and_the_app_quits(sandbox):
 def _in_a_terminal(run: Path, until: bytes) -> tuple[bytes, int | None]:
     """What the app replaying ``run`` in a 120×40 pseudo-terminal wrote until ``until`` appeared (20 s at
     most) and it was asked to quit with ctrl+q, and its exit code (None when it had not quit 10 s later)."""
-    leader, follower = pty.openpty()
-    ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
-    code = f"from tui.app.app import main; main(['--replay', {str(run)!r}, '--images', 'halfcell'])"
-    app = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=environment,
-        cwd=Path(__file__).parents[3],
-        start_new_session=True,
-    )
-    os.close(follower)
+    app, leader = start_in_pty(["--replay", str(run), "--images", "halfcell"])
     written = b""
-    deadline = time.monotonic() + 20
     try:
-        while time.monotonic() < deadline and until not in written:
-            written += _read(leader, 0.2)
-        written += _read(leader, 1.0)
-        os.write(leader, b"\x11")  # ctrl+q
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            app.wait(10)
-        written += _read(leader, 0.5)
+        written = read_until(leader, until, seconds=20) + read_for(leader, 1.0)
     finally:
-        if app.poll() is None:
-            app.kill()
-        os.close(leader)
+        written += quit_app(app, leader)
     return written, app.returncode
-
-
-def _read(descriptor: int, seconds: float) -> bytes:
-    data = b""
-    end = time.monotonic() + seconds
-    while (left := end - time.monotonic()) > 0:
-        ready, _, _ = select.select([descriptor], [], [], left)
-        if not ready:
-            break
-        try:
-            chunk = os.read(descriptor, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
