@@ -9,9 +9,11 @@ they are untrusted like any input: only numbers of sane size and printable names
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import select
+import struct
 import sys
 import termios
 import time
@@ -164,9 +166,6 @@ def _cell_of(window_pixels: tuple[int, int, int, int] | None) -> tuple[int, int]
 
 
 def _window_pixels(fd: int) -> tuple[int, int, int, int] | None:
-    import fcntl
-    import struct
-
     try:
         packed = fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8)
     except OSError:
@@ -207,8 +206,10 @@ def detect_pictures(requested: str) -> PictureSetup:
     """The picture setup for this process's terminal, asked when stdin and stdout are one."""
     stdin, stdout = sys.__stdin__, sys.__stdout__
     if stdout is None or not stdout.isatty():
-        setup = PictureSetup("unicode", "not a terminal") if requested == "auto" else None
-        setup = setup or choose_pictures(requested, TerminalAnswers())
+        if requested == "auto":
+            setup = PictureSetup("unicode", "not a terminal")
+        else:
+            setup = choose_pictures(requested, TerminalAnswers())
     elif requested in ("halfcell", "unicode") or stdin is None or not stdin.isatty():
         # Nothing to ask; the cell's shape, where the window says it, still sizes half-cell pictures.
         setup = choose_pictures(requested, TerminalAnswers(cell=_cell_of(_window_pixels(stdout.fileno()))))

@@ -37,10 +37,6 @@ class Placement:
     width: int
     height: int
 
-    def cells(self, cell: tuple[int, int]) -> Region:
-        """The screen cells the picture covers, given the size of one cell in pixels."""
-        return Region(self.column, self.row, math.ceil(self.width / cell[0]), math.ceil(self.height / cell[1]))
-
 
 @dataclass(frozen=True, eq=False)
 class _Wanted:
@@ -102,7 +98,6 @@ class SixelPicture(SizedPicture, Renderable=_NothingToRender):
     def __init__(self, setup: PictureSetup, *, id: str | None = None) -> None:
         self.setup = setup
         self._drawn: _Drawn | None = None
-        self._covered: Region | None = None  # the screen cells the last picture sent covers
         self._encoding: _Wanted | None = None
         super().__init__(id=id)
 
@@ -125,7 +120,6 @@ class SixelPicture(SizedPicture, Renderable=_NothingToRender):
             self._encode(wanted)
             return lines
         placement = self._drawn.placement
-        self._wipe_elsewhere(placement.cells(self.setup.cell), visible)
         draw = (
             Control.move_to(placement.column, placement.row).segment.text
             + self._drawn.sixels
@@ -133,17 +127,6 @@ class SixelPicture(SizedPicture, Renderable=_NothingToRender):
         )
         lines[-1] = Strip([Segment(" " * crop.width, style), Segment(draw, None, _PASS_THROUGH)], crop.width)
         return lines
-
-    def _wipe_elsewhere(self, covering: Region, visible: Region) -> None:
-        """A picture sent earlier that reached past where this one is drawn (a layout that settled smaller, a
-        moved widget) stays in the terminal until its cells are written again: have them repainted, by
-        whichever widget holds them now."""
-        earlier, self._covered = self._covered, covering
-        if earlier is not None and not visible.contains_region(earlier):
-            self.call_later(self.screen.refresh, earlier)
-
-    def on_hide(self) -> None:
-        self._covered = None  # whatever replaces this view repaints its cells
 
     def _encode(self, wanted: _Wanted) -> None:
         if self._encoding is not None and self._encoding.same(wanted):
