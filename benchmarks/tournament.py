@@ -2,7 +2,7 @@
 caption 15 ms, embedding 3 ms; ``--scale 10`` for calls as slow as small hosted models).
 
     python -m benchmarks.tournament [--runs 3] [--processes N] [--scale S]
-                                    [--parts floor,tournament,growth,resume,start,analyze]
+                                    [--parts floor,ratio,tournament,growth,resume,start,analyze]
 
 (from the repository root: it uses tests/fakes). Every figure is measured ``--runs`` times and printed as
 min / median / max, each run in a fresh process:
@@ -10,6 +10,7 @@ min / median / max, each run in a fresh process:
 floor       the official clients alone, nothing of ours: a turn's calls (a drawing and its download, a
             caption, two embeddings) at concurrency 16, in threads and through the clients' asyncio
             interfaces. Client CPU per model call: what the libraries cost.
+ratio       the two above back to back, ``--runs`` pairs: the game's CPU per call over the clients' alone.
 tournament  the article's experiment, 3 text→image × 4 image→text models × 10 prompts = 120 games of 10
             turns, measured with ImageBind, at concurrency 16 (and 1 with --serial): wall time against the
             physical bound max(longest game's chain of calls, total call time / concurrency), and the client's
@@ -234,6 +235,22 @@ def _report(label: str, runs: list[dict[str, float]], bound: float | None = None
     print(line, flush=True)
 
 
+def same_run_ratio(runs: int, fake: FakeProcess, processes: int) -> None:
+    """The game's CPU per model call against the clients' floor, each pair measured back to back (so a load
+    that comes and goes shifts both alike): a ratio per pair, and their median."""
+    plan = article_plan()
+    floor_spec = {"models": [["stable-diffusion", "t2i"], ["blip", "i2t"], [EMBEDDER, "embed"]], "turns": 1200}
+    game_spec = {"plan": plan.to_json(), "concurrency": 16, "processes": processes}
+    ratios = []
+    for _ in range(runs):
+        floor = _in_fresh_process("floor", {**floor_spec, "concurrency": 16}, fake)
+        game = _in_fresh_process("tournament", game_spec, fake)
+        floor_ms, game_ms = (run["cpu"] / run["calls"] * 1000 for run in (floor, game))
+        ratios.append(game_ms / floor_ms)
+        print(f"{'same run, c=16':<28} clients alone {floor_ms:.2f} ms a call, game {game_ms:.2f}: {ratios[-1]:.2f}×")
+    print(f"{'game / clients floor':<28} {_spread(ratios, '{:.2f}')} (min / median / max)", flush=True)
+
+
 def article_tournament_command(folder: Path, *options: str) -> list[str]:
     """`aitelephone tournament` playing the article's plan at concurrency 16 into ``folder``."""
     command = [sys.executable, "-m", "tui.cli.main", "tournament", "--t2i", ",".join(T2I), "--i2t", ",".join(I2T)]
@@ -302,7 +319,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1, help="game processes of each tournament (default 1)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the latencies (10: small hosted models)")
     parser.add_argument(
-        "--parts", default="floor,tournament,growth,resume,start,analyze", help="which measurements to make"
+        "--parts", default="floor,ratio,tournament,growth,resume,start,analyze", help="which measurements to make"
     )
     parser.add_argument("--serial", action="store_true", help="also the concurrency-1 tournament (over a minute)")
     parser.add_argument("--growth-turns", type=int, default=2)
@@ -329,6 +346,8 @@ def main() -> None:
             _report("official clients alone, c=16", runs)
             runs = [_in_fresh_process("async-floor", {**spec, "concurrency": 16}, fake) for _ in range(args.runs)]
             _report("the same, asyncio, c=16", runs)
+        if "ratio" in parts:
+            same_run_ratio(args.runs, fake, args.processes)
         if "tournament" in parts:
             plan = article_plan()
             for concurrency in (1, 16) if args.serial else (16,):

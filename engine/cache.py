@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, 
 
 
 DATABASE = "answers.sqlite"
+TURN_ANSWERS = 8  # more answers than any turn gets (a drawing, a caption, a few vectors)
 _TABLES = ("drawings", "captions", "vectors")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -93,6 +94,9 @@ class ResultCache:
         # is a miss without a query (a fresh run asks SQLite only for what it has itself kept). None: ask.
         self._kept: set[str] | None = None
         self._alone = True
+        # Answers waiting, per thread, to be written with the rest of their turn in one transaction.
+        self._waiting: dict[int, list[tuple[str, tuple[object, ...]]]] = {}
+        self._image_folders: dict[str, Path] = {}
 
     def shared_with_other_processes(self) -> None:
         """Other processes write this cache too (a tournament's game processes): every key is looked up."""
@@ -132,6 +136,10 @@ class ResultCache:
 
     def close(self) -> None:
         with self._lock:
+            waiting = [row for rows in self._waiting.values() for row in rows]
+            self._waiting.clear()
+        self._write(waiting)
+        with self._lock:
             if self._db is not None:
                 self._db.close()
                 self._db = None
@@ -156,11 +164,44 @@ class ResultCache:
             return self._kept is None or key in self._kept
 
     def _keep(self, sql: str, key: str, *values: object) -> None:
-        """Keep an answer under ``key`` (``sql`` inserts the key and ``values``)."""
-        self._put(sql, key, *values)
+        """Keep an answer under ``key`` (``sql`` inserts the key and ``values``): written with the rest of
+        this thread's turn by ``write_turn``, or once a thread holds ``TURN_ANSWERS`` (a caller that plays no
+        turns, the analysis, loses at most that many answers to a kill)."""
+        with self._lock:
+            waiting = self._waiting.setdefault(threading.get_ident(), [])
+            waiting.append((sql, (key, *values)))
+            full = len(waiting) >= TURN_ANSWERS
+        if full:
+            self.write_turn()
+
+    def write_turn(self) -> None:
+        """Write the answers this thread's game got since its last turn, in one transaction. The store calls
+        it before a turn goes into its journal: a journaled turn's answers (and what they cost) are kept
+        first, and a kill loses only the answers of the turns in flight."""
+        with self._lock:
+            rows = self._waiting.pop(threading.get_ident(), [])
+        self._write(rows)
+
+    def _write(self, rows: list[tuple[str, tuple[object, ...]]]) -> None:
+        if not rows:
+            return
+        database = self._database()
+        try:
+            with self._lock:
+                database.execute("BEGIN IMMEDIATE")
+                try:
+                    for sql, values in rows:
+                        database.execute(sql, values)
+                    database.execute("COMMIT")
+                except BaseException:
+                    database.execute("ROLLBACK")
+                    raise
+        except sqlite3.DatabaseError as error:  # the answers are used all the same; only keeping them failed
+            log.warning("%s: %d answers could not be kept (%s)", self.folder, len(rows), error)
+            return
         with self._lock:
             if self._kept is not None:
-                self._kept.add(key)
+                self._kept.update(str(values[0]) for _, values in rows)
 
     def _put(self, sql: str, *values: object) -> None:
         database = self._database()
@@ -174,7 +215,15 @@ class ResultCache:
         """Where the drawing with this hash lies; StorageError for a name that is not a hash and a suffix."""
         if not isinstance(digest, str) or not _DIGEST.fullmatch(digest) or suffix not in MIME_TYPES:
             raise StorageError(f"{self.folder}: {digest!r}{suffix!r} does not name a drawing; refused")
-        return inside(self.folder, f"images/{digest[:2]}/{digest}{suffix}", str(self.folder))
+        return self._image_folder(digest[:2]) / f"{digest}{suffix}"
+
+    def _image_folder(self, prefix: str) -> Path:
+        """The folder of the drawings whose hash starts with ``prefix``, checked to lie inside the cache once,
+        not at every drawing (its files are written by replacing their names, never through a link)."""
+        folder = self._image_folders.get(prefix)
+        if folder is None:
+            folder = self._image_folders[prefix] = inside(self.folder, f"images/{prefix}", str(self.folder))
+        return folder
 
     def _drawing(self, digest: object, suffix: object) -> GeneratedImage | None:
         """The kept drawing with this hash, or None when it is gone or is not what its name says."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, Literal, get_args
 
 from engine.errors import StorageError
@@ -64,7 +64,7 @@ class Turn:
         return "refused" if self.refused else "failed"
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))  # the fields, in order; their values are JSON already (asdict would copy them)
 
     @classmethod
     def from_json(cls, data: Any, source: str = "turn") -> Turn:
@@ -90,7 +90,7 @@ class ConversationInfo:
     detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))  # the fields, in order; their values are JSON already (asdict would copy them)
 
     @classmethod
     def from_json(cls, data: Any, source: str = "conversation") -> ConversationInfo:

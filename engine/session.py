@@ -59,6 +59,7 @@ class RunSession:
         self.store, self.catalog = store, catalog
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.cache = ResultCache(store.cache_folder)
+        store.before_journal_writes(self.cache.write_turn)
         try:
             self.budget = Budget(budget, spent=self.cache.spent())
         except BaseException:  # a cache that cannot be read: the run is let go at once

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,11 +140,16 @@ class Run:
         return inside(self.folder, export_format, str(self.folder))
 
 
+def _nothing() -> None:
+    pass
+
+
 class Journal:
     """The conversation being played: owns both its files and the in-memory copy, so they never disagree."""
 
-    def __init__(self, conversation: Conversation):
+    def __init__(self, conversation: Conversation, before_writing: Callable[[], None]):
         self.conversation = conversation
+        self._before_writing = before_writing
         # Checked once for the whole game, not at every turn: a turn's image is written by replacing its
         # name (a link found there is replaced, never followed), and the journal keeps its name.
         self._journal = self._file(JOURNAL_FILE)
@@ -164,6 +170,7 @@ class Journal:
 
     def append(self, turn: Turn) -> None:
         """Append one turn to the journal and force it to disk before the next model call."""
+        self._before_writing()
         try:  # a NaN or an infinity would make the journal unreadable to every later reader
             line = mask_keys(json.dumps(turn.to_json(), ensure_ascii=False, allow_nan=False)) + "\n"
         except ValueError as error:
@@ -178,6 +185,7 @@ class Journal:
         self.conversation.turns.append(turn)
 
     def finish(self, status: Status, detail: str = "") -> ConversationInfo:
+        self._before_writing()
         info = replace(self.conversation.info, status=status, detail=shortened(detail, MAX_TEXT_CHARS))
         _write_json(self._file(INFO_FILE), info.to_json())
         self.conversation.info = info
@@ -193,6 +201,12 @@ class RunStore:
     def __init__(self, folder: Path, lock: RunLock | None = None):
         self.folder = folder
         self._lock = lock
+        self._before_journal: Callable[[], None] = _nothing
+
+    def before_journal_writes(self, write_answers: Callable[[], None]) -> None:
+        """Call ``write_answers`` in a game's thread before its journal gets a line (the result cache, which
+        keeps a turn's answers in one transaction), so what a journal holds was paid for and kept first."""
+        self._before_journal = write_answers
 
     def close(self) -> None:
         """Let another writer have the run."""
@@ -262,10 +276,10 @@ class RunStore:
         if inside(folder, INFO_FILE, str(folder)).exists():
             journal = inside(folder, JOURNAL_FILE, str(folder))
             repair_torn_end(journal, read_journal(journal))  # what a crash left, before a line is added
-            return Journal(load_conversation(folder))
+            return Journal(load_conversation(folder), self._before_journal)
         _write_json(inside(folder, INFO_FILE, str(folder)), info.to_json())
         write_atomically(inside(folder, JOURNAL_FILE, str(folder)), b"")  # a new file, whatever was there
-        return Journal(Conversation(folder, info, []))
+        return Journal(Conversation(folder, info, []), self._before_journal)
 
 
 def start_game_run(

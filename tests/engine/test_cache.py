@@ -10,12 +10,15 @@ import threading
 import numpy as np
 import pytest
 
-from engine.cache import CachedTextToImage, ResultCache, _canonical, _key
+from engine.cache import DATABASE, CachedTextToImage, ResultCache, _canonical, _key
+from engine.events import DistancesReady
 from engine.imagefiles import MAX_IMAGES, read_image
+from engine.prompts import load_prompts
 from engine.protocols import GeneratedImage
 from engine.providers.offline.painter import SketchPainter
 from engine.records import ConversationInfo
-from engine.store import RunStore, now_iso
+from engine.session import RunSession
+from engine.store import RunStore, now_iso, start_game_run
 
 
 class Counting:
@@ -50,6 +53,22 @@ def test_answers_survive_a_reopen_and_are_not_asked_for_again(tmp_path):
     assert draw.calls == 2, "another seed is another call"
 
 
+def test_a_turns_answers_are_written_in_one_transaction_before_its_journal_line(tmp_path, catalog, offline_line):
+    """Another process of the run (or a resume after kill -9) finds every answer of a journaled turn, kept in
+    one transaction per turn (the prompt's vector goes with the first)."""
+    with RunSession(start_game_run(2, 0, tmp_path / "run"), catalog) as session:
+        statements: list[str] = []
+        session.cache._database().set_trace_callback(statements.append)
+        kept_by_turn = []
+        for event in session.metered(offline_line).play(load_prompts()[0], 2, session.store, seed=0):
+            if isinstance(event, DistancesReady):
+                with sqlite3.connect(session.store.cache_folder / DATABASE) as other:
+                    tables = ("drawings", "captions", "vectors")
+                    kept_by_turn.append([other.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables])
+    assert kept_by_turn == [[1, 1, 2], [2, 2, 3]]
+    assert statements.count("BEGIN IMMEDIATE") == statements.count("COMMIT") == 2
+
+
 def test_a_drawing_is_stored_once_and_the_turn_image_is_that_file(tmp_path):
     store = RunStore.create("game", {}, tmp_path / "run")
     cache = ResultCache(store.cache_folder)
@@ -77,6 +96,7 @@ def test_many_threads_share_one_cache(tmp_path):
         thread.start()
     for thread in threads:
         thread.join()
+    cache.close()  # what each thread kept since its last turn is written then
     again = ResultCache(tmp_path / "cache")
     never = Counting(np.zeros(4, dtype=np.float32))
     assert all(again.vector("ref", f"text:{w}:{i}", never)[0] == w * 100 + i + 1 for w in range(8) for i in range(25))
@@ -164,6 +184,7 @@ def test_a_database_that_is_not_ours_is_set_aside(tmp_path, content):
     cache = ResultCache(folder)
     assert cache.vector("ref", "text:a", lambda: np.ones(3, dtype=np.float32)).tolist() == [1.0] * 3
     assert [path.name.startswith("answers.sqlite.unreadable-") for path in folder.iterdir()].count(True) == 1
+    cache.close()
     assert ResultCache(folder).vector("ref", "text:a", lambda: np.zeros(3, dtype=np.float32)).tolist() == [1.0] * 3
 
 
@@ -171,11 +192,15 @@ def test_a_fresh_cache_asks_sqlite_only_for_what_it_kept_unless_other_processes_
     ones = np.ones(3, dtype=np.float32)
     fresh, other = ResultCache(tmp_path / "cache"), ResultCache(tmp_path / "cache")
     assert fresh.vector("ref", "text:a", lambda: ones).tolist() == [1.0] * 3  # opened empty
+    fresh.write_turn()
     assert fresh.vector("ref", "text:a", lambda: ones * 0).tolist() == [1.0] * 3 and fresh.hits == 1
     other.vector("ref", "text:b", lambda: ones * 2)  # as another process of the run would
+    other.write_turn()
     assert fresh.vector("ref", "text:b", lambda: ones * 3).tolist() == [3.0] * 3, "not looked up: a miss"
     shared = ResultCache(tmp_path / "shared")
     shared.shared_with_other_processes()
     shared.vector("ref", "text:a", lambda: ones)
-    ResultCache(tmp_path / "shared").vector("ref", "text:b", lambda: ones * 2)
+    writer = ResultCache(tmp_path / "shared")
+    writer.vector("ref", "text:b", lambda: ones * 2)
+    writer.write_turn()
     assert shared.vector("ref", "text:b", lambda: ones * 3).tolist() == [2.0] * 3, "looked up: a hit"

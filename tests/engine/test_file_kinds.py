@@ -132,6 +132,7 @@ def test_a_kept_vector_that_cannot_be_measured_is_asked_again_and_replaced(tmp_p
     asked = []
     vector = again.vector("ref", "text:an apple", lambda: asked.append(1) or good)
     assert asked == [1] and np.array_equal(vector, good)
+    again.close()
     assert np.array_equal(ResultCache(tmp_path / "cache").vector("ref", "text:an apple", lambda: good * 0), good)
 
 
