@@ -67,7 +67,20 @@ async def settle_images(pilot) -> None:
     decoding = [worker for worker in pilot.app.workers if worker.group == "decode"]
     if decoding:  # (an empty list would mean every worker)
         await pilot.app.workers.wait_for_complete(decoding)
-    await pilot.pause()
+    await settle_layout(pilot)
+
+
+async def settle_layout(pilot) -> None:
+    """Wait until every widget of the screen keeps its place over two frames: a table that fills in, or a
+    scrollbar that comes, can move a picture a cell after the first frame (on a busy machine, late)."""
+    previous = None
+    for _ in range(100):
+        await pilot.pause()
+        places = [(widget, widget.region) for widget in pilot.app.screen.walk_children()]
+        if places == previous:
+            return
+        previous = places
+    raise AssertionError("the layout did not settle")
 
 
 def saved_run(tmp_path: Path, line, turns: int = 4, prompt_index: int = 1) -> Path:

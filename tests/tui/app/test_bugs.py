@@ -107,9 +107,9 @@ async def test_a_stopped_single_game_resumes_from_the_browser(tmp_path):
         await wait_until(pilot, lambda: not game.running)
         played = len(view(app).turns)
         await pilot.press("escape", "ctrl+r")
-        await wait_until(pilot, lambda: browser_ready(app))
+        await wait_until(pilot, lambda: browser_ready(app) and app.screen.highlighted is not None)
         await pilot.press("ctrl+o")
-        assert isinstance(app.screen, GameScreen) and app.screen is not game
+        await wait_until(pilot, lambda: isinstance(app.screen, GameScreen) and app.screen is not game)
         resumed = app.screen
         await wait_until(pilot, lambda: not resumed.running)
         assert [t.step for t in view(app).turns] == list(range(1, 10)), "the saved turns, then the rest"
