@@ -4,6 +4,7 @@ segment terminal-safe, so whatever a run or a model holds, no escape sequence re
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
@@ -13,7 +14,14 @@ from tui.terminal import safe_segment
 
 class SafeConsole(Console):
     """A rich console that strips control and format characters from the text of every segment it renders
-    (tables, rules, status lines, log records, error messages alike); its own styling is untouched."""
+    (tables, rules, status lines, log records, error messages alike); its own styling is untouched.
+
+    Its width is the terminal's, or COLUMNS, as they are when it prints: rich reads COLUMNS once when a
+    console is made (here, at import) and keeps that width for good otherwise."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._width = options.get("width")
 
     def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
         for segment in super().render(renderable, options):
