@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.budget import Budget, call_price
 from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, Gate, ResultCache
+from engine.call_times import save_call_times
 from engine.catalog import Catalog
 from engine.game import EmbeddingCache, TelephoneLine
 from engine.protocols import Embedder, ImageToText, Kind, Model, TextToImage
@@ -72,9 +73,11 @@ class RunSession:
         self._lock = threading.RLock()
 
     def close(self) -> None:
-        """Close what the session opened: the result cache, then the store (its writer lock)."""
+        """Close what the session opened: the result cache, then the store (its writer lock); keep how long
+        the models' calls took."""
         self.cache.close()
         self.store.close()
+        save_call_times()
 
     def __enter__(self) -> RunSession:
         return self
