@@ -66,6 +66,9 @@ class RunSession:
             self.close()
             raise
         self.builds_from_catalog = models is None
+        # How long the models' calls took is kept for the picker (in the user's cache folder) by sessions that
+        # play games; the analysis beside a run writes nowhere but the run.
+        self.keeps_call_times = True
         self._build: ModelFactory = models or catalog.create
         self._gates: dict[str, Gate] = {}
         self._models: dict[tuple[str, Kind], Model] = {}
@@ -74,10 +77,11 @@ class RunSession:
 
     def close(self) -> None:
         """Close what the session opened: the result cache, then the store (its writer lock); keep how long
-        the models' calls took."""
+        the models' calls took, where it plays games."""
         self.cache.close()
         self.store.close()
-        save_call_times()
+        if self.keeps_call_times:
+            save_call_times()
 
     def __enter__(self) -> RunSession:
         return self
@@ -89,7 +93,9 @@ class RunSession:
     def beside_writer(cls, folder: Path, catalog: Catalog) -> RunSession:
         """A session over the run in ``folder`` that takes no writer lock (a game may be playing there): for
         the analysis, which only adds answers to the run's result cache."""
-        return cls(RunStore(folder), catalog)
+        session = cls(RunStore(folder), catalog)
+        session.keeps_call_times = False
+        return session
 
     def spec(self) -> dict[str, Any]:
         """What a game process rebuilds this session from, as plain data (``from_spec``)."""
