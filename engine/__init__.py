@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from engine.analysis import CONVERGENCE_LEGEND, Analysis, LeaderboardRow, PairSummary, convergence_step
 from engine.attractors import ATTRACTOR_THRESHOLD, Arrival, Attractor, AttractorReport, find_attractors, run_embedder
 from engine.budget import Budget, OverBudget, game_cost, parse_budget
+from engine.call_times import last_call_seconds
 from engine.catalog import DEFAULT_MODELS, Catalog, shipped_catalog_path, user_catalog_path
 from engine.errors import (
     InvalidInput,
@@ -60,14 +61,19 @@ from engine.prompts import (
 from engine.protocols import (
     KIND_NAMES,
     KINDS,
+    LOCATION_NAMES,
+    LOCATIONS,
     Availability,
     Embedder,
     GeneratedImage,
     ImageToText,
     Kind,
+    Location,
     Model,
     ModelEntry,
+    ModelFacts,
     Provider,
+    ServerListing,
     TextToImage,
 )
 from engine.records import ConversationInfo, Status, Turn
@@ -87,6 +93,7 @@ from engine.store import (
     locate_runs,
     start_game_run,
 )
+from engine.survey import ModelSurvey, SurveyedModel, UnusableGroup, listing_location, listing_note, survey_models
 from engine.tournament import Tournament, TournamentProgress, TournamentResult, resume_plan, start_tournament
 from engine.untrusted import shortened, terminal_safe
 
@@ -116,6 +123,8 @@ __all__ = [
     "KINDS",
     "KIND_NAMES",
     "LEVELS",
+    "LOCATIONS",
+    "LOCATION_NAMES",
     "MAX_TURNS",
     "MIN_TURNS",
     "Analysis",
@@ -144,8 +153,11 @@ __all__ = [
     "Kind",
     "LeaderboardRow",
     "Located",
+    "Location",
     "Model",
     "ModelEntry",
+    "ModelFacts",
+    "ModelSurvey",
     "ModelRefused",
     "ModelUnavailable",
     "OverBudget",
@@ -159,7 +171,9 @@ __all__ = [
     "Run",
     "RunSession",
     "RunStore",
+    "ServerListing",
     "Status",
+    "SurveyedModel",
     "StorageError",
     "TelephoneError",
     "TelephoneLine",
@@ -172,6 +186,7 @@ __all__ = [
     "TurnFailed",
     "TurnStarted",
     "UnknownModel",
+    "UnusableGroup",
     "build_line",
     "convergence_step",
     "export_fiftyone",
@@ -180,6 +195,9 @@ __all__ = [
     "find_runs",
     "game_cost",
     "is_run",
+    "last_call_seconds",
+    "listing_location",
+    "listing_note",
     "load_conversations",
     "load_prompts",
     "load_run",
@@ -197,6 +215,7 @@ __all__ = [
     "shipped_prompts_path",
     "start_game_run",
     "start_tournament",
+    "survey_models",
     "terminal_safe",
     "open_picture",
     "shortened",

@@ -16,6 +16,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
@@ -25,6 +26,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from engine.budget import Budget
+from engine.call_times import record_call
 from engine.errors import StorageError
 from engine.imagefiles import read_image
 from engine.metrics import MAX_DIMENSIONS, unusable
@@ -379,7 +381,10 @@ class _Cached(Generic[M]):
 
     def _paid(self, call: Callable[..., T], *args: Any, **options: Any) -> T:
         with self.budget.paying(self.price) if self.budget is not None else nullcontext(), self.gate:
-            return call(*args, **options)
+            started = time.perf_counter()
+            answer = call(*args, **options)
+            record_call(self.model_id, time.perf_counter() - started)  # a call made, not one answered from here
+            return answer
 
 
 class _CachedSeeded(_Cached[S]):

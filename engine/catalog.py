@@ -26,7 +26,9 @@ from engine.protocols import (
     Kind,
     Model,
     ModelEntry,
+    ModelFacts,
     Provider,
+    ServerListing,
     TextToImage,
 )
 from engine.untrusted import plain_name
@@ -74,11 +76,21 @@ def _parse_entries(data: dict[str, Any], source: str) -> list[ModelEntry]:
 
 
 class Catalog:
-    """Model entries by id, with the providers that run them."""
+    """Model entries by id, with the providers that run them, and the models found on the user's servers
+    (``discover``) beside them."""
 
-    def __init__(self, entries: list[ModelEntry], providers: Mapping[str, Provider]):
+    def __init__(
+        self,
+        entries: list[ModelEntry],
+        providers: Mapping[str, Provider],
+        settings: Mapping[str, dict[str, Any]] | None = None,
+    ):
         self._entries = {entry.id: entry for entry in entries}
         self._providers = providers
+        self._settings = dict(settings or {})  # per provider: options its discovered models take too
+        self._discovered: dict[tuple[str, Kind], ModelEntry] = {}
+        self._listings: tuple[ServerListing, ...] = ()
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, user_file: Path | None = None) -> Catalog:
@@ -92,8 +104,8 @@ class Catalog:
             for provider, table in more_settings.items():
                 settings[provider] = {**settings.get(provider, {}), **table}
         # A provider's settings (its request rate) reach its models as options they may override.
-        entries = [replace(entry, options={**settings.get(entry.provider, {}), **entry.options}) for entry in entries]
-        return cls(entries, installed_providers())
+        entries = [_with_settings(entry, settings) for entry in entries]
+        return cls(entries, installed_providers(), settings)
 
     @property
     def providers(self) -> tuple[str, ...]:
@@ -101,12 +113,51 @@ class Catalog:
         return tuple(sorted(self._providers))
 
     def entries(self, kind: Kind | None = None) -> list[ModelEntry]:
-        return [entry for entry in self._entries.values() if kind is None or entry.kind == kind]
+        """The catalog's entries, then the models ``discover`` found, of ``kind`` when given."""
+        with self._lock:
+            found = list(self._discovered.values())
+        return [entry for entry in [*self._entries.values(), *found] if kind is None or entry.kind == kind]
+
+    @property
+    def listings(self) -> tuple[ServerListing, ...]:
+        """What each server said when ``discover`` last asked (empty before)."""
+        with self._lock:
+            return self._listings
+
+    def discover(self) -> tuple[ServerListing, ...]:
+        """Ask every provider which models its servers hold beyond the catalog's entries, and add them. It
+        may wait on slow servers (a second or two each): call it from a worker, not a screen's event loop.
+        Providers keep their answers briefly, so calling it again soon asks no server."""
+        listings: list[ServerListing] = []
+        for name in self.providers:
+            own = [entry for entry in self._entries.values() if entry.provider == name]
+            listings += self._providers[name].discover(own)
+        found = {
+            (entry.id, entry.kind): _with_settings(entry, self._settings)
+            for listing in listings
+            for entry in listing.entries
+            if entry.id not in self._entries  # a catalog entry is never shadowed by a server's model
+        }
+        with self._lock:
+            self._discovered, self._listings = found, tuple(listings)
+        return self._listings
+
+    def _find(self, model_id: str, kind: Kind | None) -> ModelEntry | None:
+        entry = self._entries.get(model_id)
+        if entry is not None:
+            return entry if kind is None or entry.kind == kind else None
+        with self._lock:
+            kinds = (kind,) if kind is not None else KINDS
+            return next((self._discovered[model_id, k] for k in kinds if (model_id, k) in self._discovered), None)
 
     def get(self, model_id: str, kind: Kind | None = None) -> ModelEntry:
-        """The entry for ``model_id``; UnknownModel lists the valid ids (of ``kind`` when given)."""
-        entry = self._entries.get(model_id)
-        if entry is None or (kind is not None and entry.kind != kind):
+        """The entry for ``model_id``; UnknownModel lists the valid ids (of ``kind`` when given). An id the
+        catalog does not hold that names a server's model ("ollama/gemma3:4b") has the servers asked first."""
+        entry = self._find(model_id, kind)
+        if entry is None and "/" in model_id:
+            self.discover()
+            entry = self._find(model_id, kind)
+        if entry is None:
             valid = ", ".join(sorted(e.id for e in self.entries(kind)))
             what = f"{KIND_NAMES[kind]} model" if kind else "model"
             raise UnknownModel(f"unknown {what} {model_id!r}; choose one of: {valid}")
@@ -117,6 +168,13 @@ class Catalog:
         if provider is None:
             return Availability(False, f"provider {entry.provider!r} is not installed")
         return provider.availability(entry)
+
+    def facts(self, entry: ModelEntry) -> ModelFacts:
+        """Where ``entry`` runs, where its weights live and whether it repeats itself (cheap)."""
+        provider = self._providers.get(entry.provider)
+        if provider is None:
+            return ModelFacts("hosted", f"wherever provider {entry.provider!r} runs it")
+        return provider.facts(entry)
 
     def require_available(self, model_id: str, kind: Kind) -> ModelEntry:
         """The entry for ``model_id``; raises UnknownModel, or ModelUnavailable saying why it cannot run here."""
@@ -151,6 +209,11 @@ class Catalog:
 
     def embedder(self, model_id: str) -> Embedder:
         return cast(Embedder, self.create(model_id, "embed"))
+
+
+def _with_settings(entry: ModelEntry, settings: Mapping[str, dict[str, Any]]) -> ModelEntry:
+    """``entry`` with its provider's settings (its request rate) as options it may override."""
+    return replace(entry, options={**settings.get(entry.provider, {}), **entry.options})
 
 
 class _InstalledProviders(Mapping[str, Provider]):

@@ -12,7 +12,7 @@ from engine.errors import InvalidInput, StorageError
 from engine.game import validate_turns
 from engine.prompts import LEVELS, Prompt, validate_prompt_text
 from engine.protocols import Kind
-from engine.untrusted import plain_name
+from engine.untrusted import model_id_name, plain_name
 
 
 def price_phrase(cost: float | None) -> str:
@@ -116,7 +116,7 @@ class TournamentPlan:
             values = data.get(key)
             if not isinstance(values, list):
                 raise StorageError(f"{source}: {key} is not a list")
-            return tuple(plain_name(value, f"{source}: {key}") for value in values)
+            return tuple(model_id_name(value, f"{source}: {key}") for value in values)
 
         def prompt(raw: Any) -> Prompt:
             if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or raw.get("level") not in LEVELS:
@@ -129,5 +129,5 @@ class TournamentPlan:
             raise StorageError(f"{source}: turns and seed must be whole numbers")
         if not isinstance(prompts, list):
             raise StorageError(f"{source}: prompts is not a list")
-        embedder = plain_name(data.get("embedder"), f"{source}: embedder")
+        embedder = model_id_name(data.get("embedder"), f"{source}: embedder")
         return cls(names("t2i"), names("i2t"), embedder, tuple(prompt(raw) for raw in prompts), turns, seed)

@@ -21,6 +21,11 @@ from engine.errors import ModelUnavailable
 Kind = Literal["t2i", "i2t", "embed"]
 KINDS: tuple[Kind, ...] = ("t2i", "i2t", "embed")
 KIND_NAMES: dict[Kind, str] = {"t2i": "text → image", "i2t": "image → text", "embed": "embedder"}
+# Where a model runs: in this process, on a server of the user's own (Ollama, vLLM, LM Studio), or at a
+# hosted service that bills per call.
+Location = Literal["here", "server", "hosted"]
+LOCATIONS: tuple[Location, ...] = ("here", "server", "hosted")
+LOCATION_NAMES: dict[Location, str] = {"here": "on this machine", "server": "your servers", "hosted": "hosted"}
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,29 @@ class Availability:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class ModelFacts:
+    """What a provider can say about an entry without building it: where it runs, where its weights live,
+    and whether the same inputs give the same answer (None: not known before it is built)."""
+
+    location: Location
+    weights: str
+    reproducible: bool | None = None
+
+
+@dataclass(frozen=True)
+class ServerListing:
+    """What one server said it holds: the models found there beyond the catalog's own entries, or why none
+    could be listed (``problem``). ``left_out`` counts the models it listed that are not offered: past the
+    ceiling on one server's models, or with a name that is not a usable model id."""
+
+    provider: str
+    address: str
+    entries: tuple[ModelEntry, ...] = ()
+    problem: str = ""
+    left_out: int = 0
+
+
 class Provider(Protocol):
     """A plugin that builds models from catalog entries. Registered as an ``aitelephone.providers`` entry point."""
 
@@ -165,3 +193,13 @@ class Provider(Protocol):
     def create(self, entry: ModelEntry) -> Model:
         """Build the model for ``entry``. Raises ModelUnavailable when it cannot run here."""
         ...
+
+    def facts(self, entry: ModelEntry) -> ModelFacts:
+        """Where ``entry`` runs and whether it repeats itself (cheap: no network, no key needed)."""
+        return ModelFacts("hosted", "on the provider's servers")
+
+    def discover(self, entries: list[ModelEntry]) -> list[ServerListing]:
+        """The models this provider's servers hold beyond ``entries`` (its catalog entries), one listing per
+        server asked. Slow where a server is slow: ask it from a worker, never from a screen's event loop.
+        Answers are kept briefly, so asking again soon asks no server."""
+        return []

@@ -13,7 +13,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, Literal, get_args
 
 from engine.errors import StorageError
-from engine.untrusted import MAX_TEXT_CHARS, plain_name
+from engine.untrusted import MAX_TEXT_CHARS, model_id_name, plain_name
 
 # "capped": stopped before a call that could have passed the run's budget; resumed with a larger one.
 Status = Literal["playing", "finished", "refused", "failed", "cancelled", "capped"]
@@ -132,7 +132,8 @@ _ACCEPTS: dict[str, Callable[[Any], bool]] = {
     "dict[str, Any] | None": lambda value: value is None or isinstance(value, dict),
     "Status": lambda value: value in get_args(Status),
 }
-_NAMES = {"id", "prompt_id", "t2i", "i2t", "embedder"}
+_NAMES = {"id", "prompt_id"}
+_MODEL_IDS = {"t2i", "i2t", "embedder"}
 _POSITIVE = {"step", "turns"}
 
 
@@ -149,6 +150,8 @@ def _checked(cls: type, data: Any, source: str) -> dict[str, Any]:
         value = data[field.name]
         if field.name in _NAMES:
             plain_name(value, f"{source}: {field.name}")
+        elif field.name in _MODEL_IDS:
+            model_id_name(value, f"{source}: {field.name}")
         elif isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
             raise StorageError(
                 f"{source}: {field.name} is {len(value):,} characters, over the {MAX_TEXT_CHARS:,} ceiling"

@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.budget import Budget, call_price
 from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, Gate, ResultCache
+from engine.call_times import save_call_times
 from engine.catalog import Catalog
 from engine.game import EmbeddingCache, TelephoneLine
 from engine.protocols import Embedder, ImageToText, Kind, Model, TextToImage
@@ -66,6 +67,9 @@ class RunSession:
             self.close()
             raise
         self.builds_from_catalog = models is None
+        # How long the models' calls took is kept for the picker (in the user's cache folder) by sessions that
+        # play games; the analysis beside a run writes nowhere but the run.
+        self.keeps_call_times = True
         self._build: ModelFactory = models or catalog.create
         self._gates: dict[str, Gate] = {}
         self._models: dict[tuple[str, Kind], Model] = {}
@@ -73,9 +77,12 @@ class RunSession:
         self._lock = threading.RLock()
 
     def close(self) -> None:
-        """Close what the session opened: the result cache, then the store (its writer lock)."""
+        """Close what the session opened: the result cache, then the store (its writer lock); keep how long
+        the models' calls took, where it plays games."""
         self.cache.close()
         self.store.close()
+        if self.keeps_call_times:
+            save_call_times()
 
     def __enter__(self) -> RunSession:
         return self
@@ -87,7 +94,9 @@ class RunSession:
     def beside_writer(cls, folder: Path, catalog: Catalog) -> RunSession:
         """A session over the run in ``folder`` that takes no writer lock (a game may be playing there): for
         the analysis, which only adds answers to the run's result cache."""
-        return cls(RunStore(folder), catalog)
+        session = cls(RunStore(folder), catalog)
+        session.keeps_call_times = False
+        return session
 
     def spec(self) -> dict[str, Any]:
         """What a game process rebuilds this session from, as plain data (``from_spec``)."""

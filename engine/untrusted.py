@@ -29,6 +29,10 @@ from engine.keys import mask_keys
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _KEPT = frozenset("\n\t")
 PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+# A model id: plain names joined by "/", where ":" and "+" may appear too ("ollama/gemma3:4b", "lab/Qwen/Qwen2-VL").
+# Every part starts with a letter or digit, so no part is "." or ".." and none is empty.
+MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]*(/[A-Za-z0-9][A-Za-z0-9._:+-]*)*")
+MAX_MODEL_ID_CHARS = 200
 
 
 def terminal_safe(text: str) -> str:
@@ -45,6 +49,19 @@ def plain_name(value: object, what: str) -> str:
     if not isinstance(value, str) or not PLAIN_NAME.fullmatch(value):
         raise StorageError(f"{what}: {value!r} is not a plain name; refused")
     return value
+
+
+def model_id_name(value: object, what: str) -> str:
+    """``value`` when it is a model id (see ``MODEL_ID``, at most ``MAX_MODEL_ID_CHARS``); otherwise
+    StorageError saying ``what`` it is. A model id never names a file as it is: see ``file_safe``."""
+    if not isinstance(value, str) or len(value) > MAX_MODEL_ID_CHARS or not MODEL_ID.fullmatch(value):
+        raise StorageError(f"{what}: {shortened(repr(value), 60)} is not a model id; refused")
+    return value
+
+
+def file_safe(name: str) -> str:
+    """``name`` (a model id, a prompt id) as part of a file name: only letters, digits, ``.``, ``_``, ``-``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).lstrip(".")
 
 
 @lru_cache(maxsize=1024)

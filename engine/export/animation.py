@@ -4,7 +4,6 @@ scale, so a room can follow the drift without the app."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -15,7 +14,7 @@ from engine.errors import InvalidInput, StorageError
 from engine.imagefiles import open_picture
 from engine.records import Turn
 from engine.store import Conversation, Run
-from engine.untrusted import inside, shortened, terminal_safe, write_atomically
+from engine.untrusted import file_safe, inside, shortened, terminal_safe, write_atomically
 
 ANIMATION_FORMATS = ("gif", "webp")
 Colour = tuple[int, int, int]
@@ -199,7 +198,7 @@ def animation_name(conversation: Conversation, fmt: str) -> str:
     """A file name that says which game it is: prompt, pair and id, with only safe characters."""
     info = conversation.info
     name = "__".join((info.prompt_id or "prompt", info.t2i, info.i2t, info.id))
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).lstrip(".") + f".{fmt}"
+    return file_safe(name) + f".{fmt}"
 
 
 def write_animations(

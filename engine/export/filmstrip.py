@@ -28,7 +28,7 @@ from engine.export.png import png_bytes
 from engine.imagefiles import open_picture
 from engine.records import Turn
 from engine.store import Conversation
-from engine.untrusted import MAX_IMAGE_BYTES, inside, read_regular, shortened, write_atomically
+from engine.untrusted import MAX_IMAGE_BYTES, file_safe, inside, read_regular, shortened, write_atomically
 
 CELL = 256
 TEXT_LINES = 9
@@ -166,7 +166,9 @@ class Filmstrips:
             if not conversation.turns:
                 continue
             info = conversation.info
-            path = inside(folder, f"{info.t2i}__{info.i2t}__{info.prompt_id}__{info.id}.png", str(folder))
+            path = inside(
+                folder, f"{file_safe(info.t2i)}__{file_safe(info.i2t)}__{info.prompt_id}__{info.id}.png", str(folder)
+            )
             self.paths.append(path)
             stamp = _stamp(conversation)
             if redraw or not _is_current(path, stamp):

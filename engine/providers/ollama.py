@@ -8,6 +8,10 @@ Options: ``width``, ``height``, ``steps`` (image models), ``parameters`` (Ollama
 Availability asks the server which models are pulled (``/api/tags``) through a ServerProbe: one try with a
 one-second timeout, the answer kept 15 seconds per host, so listing the catalog costs at most one quick local
 request however many Ollama entries it holds, and a server that is down is reported, not waited for.
+
+Discovery offers every pulled model as a catalog model ``ollama/NAME``, in the roles the server says it can
+play (``/api/show`` capabilities: ``image`` draws, ``vision`` describes, ``embedding`` embeds; nothing is
+guessed from a name). A model's capabilities are asked once per digest: a pulled model never changes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,9 +36,12 @@ from engine.protocols import (
     Embedder,
     GeneratedImage,
     ImageToText,
+    Kind,
     Model,
     ModelEntry,
+    ModelFacts,
     Provider,
+    ServerListing,
     TextToImage,
 )
 from engine.providers.hosted import INSTRUCTION, read_text
@@ -44,11 +54,15 @@ from engine.providers.http import (
     classify_httpx_error,
     verify_image,
 )
+from engine.providers.listing import MAX_SERVER_MODELS, shown_details, usable_name
 
 T = TypeVar("T")
 DEFAULT_HOST = "http://127.0.0.1:11434"
 # A local model may load its weights (tens of seconds) and draw on a CPU (minutes) within one call.
 LOCAL_POLICY = RetryPolicy(read_timeout=600.0, deadline=1800.0)
+# The capabilities (``/api/show``) that make a model a player of each role.
+ROLES: dict[str, Kind] = {"image": "t2i", "vision": "i2t", "embedding": "embed"}
+SHOWS_AT_ONCE = 8  # /api/show requests in flight while listing a server's models
 
 
 def ollama_host() -> str:
@@ -60,12 +74,23 @@ def full_name(name: str) -> str:
     return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
 
 
+@dataclass(frozen=True)
+class PulledModel:
+    """One model of the server's list (``/api/tags``): its name, digest and the details it gave."""
+
+    name: str
+    digest: str
+    details: dict[str, Any]
+
+
 class OllamaProvider(Provider):
     """Builds Ollama models; a model is available when the server answers and has it pulled."""
 
     def __init__(self, policy: RetryPolicy | None = None):
         self.policy = policy or LOCAL_POLICY
-        self.probe: ServerProbe[set[str]] = ServerProbe()
+        self.probe: ServerProbe[dict[str, PulledModel]] = ServerProbe()
+        self._capabilities: dict[tuple[str, str, str], tuple[str, ...]] = {}  # by host, name and digest
+        self._capabilities_lock = threading.Lock()
 
     def availability(self, entry: ModelEntry) -> Availability:
         if entry.options.get("retired"):
@@ -86,10 +111,68 @@ class OllamaProvider(Provider):
             return OllamaImageToText(entry, caller)
         return OllamaEmbedder(entry, caller)
 
+    def facts(self, entry: ModelEntry) -> ModelFacts:
+        # Ollama documents its `seed` option for text; whether its image runner honours it is not documented.
+        reproducible = {"t2i": bool(entry.options.get("reproducible", False)), "i2t": True}.get(entry.kind)
+        return ModelFacts("server", f"on the Ollama server at {ollama_host()}", reproducible)
 
-def _pulled_models(host: str) -> set[str]:
+    def discover(self, entries: list[ModelEntry]) -> list[ServerListing]:
+        host = ollama_host()
+        pulled = self.probe.check(host, lambda: _pulled_models(host), classify_ollama_error)
+        if isinstance(pulled, ProviderError):
+            return [ServerListing("ollama", host, problem="no server answers")]
+        names = [name for name in pulled if usable_name(name)]
+        offered = names[:MAX_SERVER_MODELS]
+        client = ollama.Client(host=host, timeout=PROBE_POLICY.timeout())
+        with client, ThreadPoolExecutor(SHOWS_AT_ONCE) as pool:
+            capabilities = list(pool.map(lambda name: self._capabilities_of(client, host, pulled[name]), offered))
+        catalogued = {(full_name(entry.ref), entry.kind) for entry in entries}
+        found = []
+        for name, abilities in zip(offered, capabilities, strict=True):
+            for kind in dict.fromkeys(ROLES[ability] for ability in abilities or () if ability in ROLES):
+                if (name, kind) not in catalogued:  # a catalog entry keeps its name, price and settings
+                    found.append(_discovered(host, pulled[name], kind, abilities or ()))
+        unread = sum(1 for abilities in capabilities if abilities is None)
+        problem = f"stopped answering while listing: {unread} of {len(offered)} models not read" if unread else ""
+        return [ServerListing("ollama", host, tuple(found), problem, len(pulled) - len(offered) + unread)]
+
+    def _capabilities_of(self, client: ollama.Client, host: str, model: PulledModel) -> tuple[str, ...] | None:
+        """What the server says ``model`` can do (its ``/api/show`` capabilities); None when it did not say."""
+        key = (host, model.name, model.digest)
+        with self._capabilities_lock:
+            if key in self._capabilities:
+                return self._capabilities[key]
+        try:
+            shown = call_with_retries(
+                PROBE_POLICY,
+                f"{model.name} on Ollama at {host}",
+                lambda: client.show(model.name),
+                classify_ollama_error,
+            )
+        except ProviderError:
+            return None
+        abilities = tuple(str(ability) for ability in shown.capabilities or () if isinstance(ability, str))
+        with self._capabilities_lock:
+            self._capabilities[key] = abilities
+        return abilities
+
+
+def _pulled_models(host: str) -> dict[str, PulledModel]:
     with ollama.Client(host=host, timeout=PROBE_POLICY.timeout()) as client:
-        return {full_name(model.model or "") for model in client.list().models}
+        listed = client.list().models
+    pulled = {}
+    for model in listed:
+        name = full_name(model.model or "")
+        details = model.details.model_dump() if model.details is not None else {}
+        pulled[name] = PulledModel(name, str(model.digest or ""), {**details, "size": model.size})
+    return pulled
+
+
+def _discovered(host: str, model: PulledModel, kind: Kind, abilities: tuple[str, ...]) -> ModelEntry:
+    """The catalog entry of a model found on the server (its name checked by ``usable_name``)."""
+    told = {key: model.details.get(key) for key in ("family", "parameter_size", "quantization_level", "size")}
+    options = {"server": host, **shown_details({**told, "capabilities": ", ".join(abilities)})}
+    return ModelEntry(f"ollama/{model.name}", kind, "ollama", model.name, f"{model.name} (Ollama)", options)
 
 
 class OllamaCaller:

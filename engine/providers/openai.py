@@ -4,12 +4,15 @@ model as captioner, and text embeddings. Options: ``size``, ``response_format``,
 The same models run on any server that speaks OpenAI's API (vLLM, LM Studio, llama.cpp's server, LocalAI,
 OpenRouter) under the ``openai-compatible`` provider: the entry names the server's ``base_url`` and, where it
 wants a key, ``api_key_env`` (the environment variable holding it); ``send_seed`` sends each turn's seed with
-image requests, for servers that take one (vLLM-Omni does).
+image requests, for servers that take one (vLLM-Omni does). An entry with ``every_listed_model = true``
+offers, besides its own model, every model its server lists (``/v1/models``) in the entry's role, as
+``ENTRY-ID/LISTED-ID`` with the entry's settings.
 """
 
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +30,9 @@ from engine.protocols import (
     ImageToText,
     Model,
     ModelEntry,
+    ModelFacts,
     Provider,
+    ServerListing,
     TextToImage,
 )
 from engine.providers.hosted import INSTRUCTION, image_data_url, key_availability, read_text, require_key
@@ -42,6 +47,7 @@ from engine.providers.http import (
     parse_retry_after,
     verify_image,
 )
+from engine.providers.listing import MAX_SERVER_MODELS, shown_details, usable_name
 
 KEY = "OPENAI_API_KEY"
 T = TypeVar("T")
@@ -49,6 +55,8 @@ REFUSAL_CODES = {"content_policy_violation", "moderation_blocked"}
 # What a keyless local server is sent as its key: the client insists on one, and the user's OpenAI key must
 # never travel to another server.
 NO_KEY = "none"
+# What a listed model does not inherit from the entry that lists it: its own price is not the entry's.
+NOT_INHERITED = {"every_listed_model", "cost", "description"}
 
 
 class OpenAIProvider(Provider):
@@ -63,6 +71,9 @@ class OpenAIProvider(Provider):
         client = openai.OpenAI(max_retries=0, timeout=self.policy.read_timeout)  # key and base URL from the env
         return build(entry, OpenAICaller(entry, self.policy, client, "on OpenAI"))
 
+    def facts(self, entry: ModelEntry) -> ModelFacts:
+        return ModelFacts("hosted", "on OpenAI's servers", _reproducible(entry))
+
 
 class OpenAICompatibleProvider(Provider):
     """Any server speaking OpenAI's API, named by its catalog entry (``base_url``, optional ``api_key_env``).
@@ -73,7 +84,7 @@ class OpenAICompatibleProvider(Provider):
 
     def __init__(self, policy: RetryPolicy | None = None):
         self.policy = policy or RetryPolicy()
-        self.probe: ServerProbe[object] = ServerProbe()
+        self.probe: ServerProbe[list[Any]] = ServerProbe()
 
     def availability(self, entry: ModelEntry) -> Availability:
         base_url = entry.options.get("base_url")
@@ -83,12 +94,54 @@ class OpenAICompatibleProvider(Provider):
             return key_availability(entry, entry.options["api_key_env"])
         if entry.options.get("retired"):
             return Availability(False, f"retired on {entry.options['retired']}")
-        client = self._client(entry, attempt_timeout=2.0)
-        caller = OpenAICaller(entry, self.policy, client, f"at {base_url}")
-        listed = self.probe.check(base_url, client.models.list, caller.classify)
-        if isinstance(listed, ProviderError):
+        if isinstance(self._listed(entry), ProviderError):
             return Availability(False, f"no server answers at {base_url}")
         return Availability(True)
+
+    def facts(self, entry: ModelEntry) -> ModelFacts:
+        where = entry.options.get("base_url") or "its server"
+        # A server that wants a key is a service of someone else's; a keyless one is the user's own.
+        if entry.options.get("api_key_env"):
+            return ModelFacts("hosted", f"on the service at {where}", _reproducible(entry))
+        return ModelFacts("server", f"on your server at {where}", _reproducible(entry))
+
+    def discover(self, entries: list[ModelEntry]) -> list[ServerListing]:
+        return [self._listing(entry, entries) for entry in entries if entry.options.get("every_listed_model")]
+
+    def _listing(self, lister: ModelEntry, entries: list[ModelEntry]) -> ServerListing:
+        """The models ``lister``'s server lists, offered in its role with its settings."""
+        base_url = str(lister.options.get("base_url") or "")
+        if not base_url:
+            return ServerListing("openai-compatible", lister.id, problem="the catalog entry names no base_url")
+        key_name = lister.options.get("api_key_env")
+        if key_name and not os.environ.get(key_name):
+            return ServerListing("openai-compatible", base_url, problem=f"set {key_name} to list its models")
+        listed = self._listed(lister)
+        if isinstance(listed, ProviderError):
+            return ServerListing("openai-compatible", base_url, problem="no server answers")
+        catalogued = {(entry.options.get("base_url"), entry.ref, entry.kind) for entry in entries}
+        names = [(usable_name(getattr(model, "id", None)), model) for model in listed]
+        offered = [(name, model) for name, model in names if name][:MAX_SERVER_MODELS]
+        settings = {key: value for key, value in lister.options.items() if key not in NOT_INHERITED}
+        found = tuple(
+            ModelEntry(
+                f"{lister.id}/{name}",
+                lister.kind,
+                lister.provider,
+                name,
+                f"{name} ({lister.id})",
+                {**settings, **shown_details({"owned_by": getattr(model, "owned_by", None)})},
+            )
+            for name, model in offered
+            if (base_url, name, lister.kind) not in catalogued
+        )
+        return ServerListing("openai-compatible", base_url, found, left_out=len(listed) - len(offered))
+
+    def _listed(self, entry: ModelEntry) -> list[Any] | ProviderError:
+        """The models the entry's server lists (``/v1/models``, its first page): asked once, kept briefly."""
+        client = self._client(entry, attempt_timeout=2.0)
+        caller = OpenAICaller(entry, self.policy, client, f"at {entry.options['base_url']}")
+        return self.probe.check(entry.options["base_url"], lambda: list(client.models.list().data), caller.classify)
 
     def create(self, entry: ModelEntry) -> Model:
         if not entry.options.get("base_url"):
@@ -101,6 +154,11 @@ class OpenAICompatibleProvider(Provider):
         key_name = entry.options.get("api_key_env")
         key = require_key(entry, key_name) if key_name else NO_KEY
         return openai.OpenAI(api_key=key, base_url=entry.options["base_url"], max_retries=0, timeout=attempt_timeout)
+
+
+def _reproducible(entry: ModelEntry) -> bool | None:
+    """As the built model says: images repeat where a seed is sent; chat answers are "best effort" only."""
+    return {"t2i": bool(entry.options.get("send_seed")), "i2t": False}.get(entry.kind)
 
 
 def build(entry: ModelEntry, caller: OpenAICaller) -> Model:

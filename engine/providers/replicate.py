@@ -28,6 +28,7 @@ from engine.protocols import (
     ImageToText,
     Model,
     ModelEntry,
+    ModelFacts,
     Provider,
     TextToImage,
 )
@@ -78,6 +79,10 @@ class ReplicateProvider(Provider):
 
     def takes_images(self, entry: ModelEntry) -> bool:
         return embeds_images(entry)
+
+    def facts(self, entry: ModelEntry) -> ModelFacts:
+        reproducible = bool(entry.options.get("reproducible", False)) if entry.kind != "embed" else None
+        return ModelFacts("hosted", "on Replicate's servers", reproducible)
 
     def create(self, entry: ModelEntry) -> Model:
         runner = PredictionRunner(entry, require_key(entry, TOKEN), self.policy)

@@ -25,6 +25,7 @@ class Fault:
     non_image: bool = False  # the generated image URL serves HTML
     oversized: str = ""  # "pixels": a 9000×9000 PNG; "bytes": a body over 25 MB
     refusal: bool = False  # the model refuses (NSFW / content policy)
+    cut: bool = False  # send the headers and half the answer, then close the connection: a server gone away
     echo_key: bool = (
         False  # with status: the error message quotes the request's Authorization header, as some proxies do
     )
@@ -97,3 +98,17 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(data).encode(), headers=headers)
+
+    def _cut(self, data: Any) -> None:
+        """Promise ``data`` as JSON, send half of it and close the connection, as a server that stops does."""
+        body = json.dumps(data).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.request.shutdown(socket.SHUT_RDWR)

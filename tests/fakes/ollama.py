@@ -1,10 +1,13 @@
 """A loopback fake of Ollama's HTTP API, for the official `ollama` client pointed at it with OLLAMA_HOST.
 
 It serves the routes a game uses, with the bodies a real server sends: `/api/tags` (the pulled models),
-`/api/generate` (an image model answers a base64 PNG in `image`, drawn by the offline painter at the asked
-width and height; a text model answers text), `/api/chat` (a vision model describes the image it was sent,
+`/api/show` (a model's details and capabilities: "image", "vision", "embedding", "completion"; a model of
+kind "old" answers without any, as servers before capabilities did), `/api/generate` (an image model answers
+a base64 PNG in `image`, drawn by the offline painter at the asked width and height; a text model answers
+text), `/api/chat` (a vision model describes the image it was sent,
 read by the offline reader) and `/api/embed` (hashed bag-of-words vectors). A model that is not pulled gets
-Ollama's 404. Faults are injected per route with ``inject(route, Fault(...))`` as for the hosted fake.
+Ollama's 404. Faults are injected per route with ``inject(route, Fault(...))`` as for the hosted fake; a
+``Fault(cut=True)`` on `/api/tags` or `/api/show` is a server that goes away mid-listing.
 """
 
 from __future__ import annotations
@@ -24,8 +27,15 @@ from engine.providers.offline.reader import describe_pixels, load_pixels
 from tests.fakes.loopback import Fault, JsonHandler, LoopbackServer
 from tests.fakes.server import text_vector
 
-# name → what it does: "image" (generates images), "vision" (chat with images), "embedding", "text"
+# name → what it does: "image" (generates images), "vision" (chat with images), "embedding", "text", or "old"
+# (a text model on a server too old to say what its models can do)
 PULLED = {"x/z-image-turbo:latest": "image", "llava:latest": "vision", "nomic-embed-text:latest": "embedding"}
+CAPABILITIES = {
+    "image": ["image"],
+    "vision": ["completion", "vision"],
+    "embedding": ["embedding"],
+    "text": ["completion", "tools"],
+}
 CREATED = "2026-11-25T00:00:00.000000000Z"
 
 
@@ -78,11 +88,24 @@ class FakeOllama(LoopbackServer):
                     "modified_at": CREATED,
                     "size": 3338801804,
                     "digest": hashlib.sha256(name.encode()).hexdigest(),
-                    "details": {"format": "gguf", "family": kind, "parameter_size": "4.3B"},
+                    "details": {
+                        "format": "gguf",
+                        "family": kind,
+                        "parameter_size": "4.3B",
+                        "quantization_level": "Q4_K_M",
+                    },
                 }
                 for name, kind in self.models.items()
             ]
         }
+
+    def show(self, body: dict[str, Any]) -> dict[str, Any]:
+        kind = self.kind(body.get("model", ""))
+        details = {"format": "gguf", "family": kind, "parameter_size": "4.3B", "quantization_level": "Q4_K_M"}
+        answer = {"modelfile": "", "template": "{{ .Prompt }}", "details": details, "model_info": {}}
+        if kind in CAPABILITIES:
+            answer["capabilities"] = CAPABILITIES[kind]
+        return answer
 
     @staticmethod
     def _done(model: str) -> dict[str, Any]:
@@ -98,7 +121,7 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             with fake.lock:
                 fake.requests.append({"method": "GET", "path": self.path, "json": None})
             if self.path == "/api/tags":
-                if not self._fail(fake.fault_for(self.path)):
+                if not self._fail(fake.fault_for(self.path), fake.tags()):
                     self._json(200, fake.tags())
             elif self.path == "/api/version":
                 self._json(200, {"version": "0.14.0"})
@@ -109,23 +132,28 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             with fake.lock:
                 fake.requests.append({"method": "POST", "path": self.path, "json": body})
-            if self.path not in routes:
+            if self.path not in routes and self.path != "/api/show":
                 return self._send(404, b"404 page not found", "text/plain")
-            if self._fail(fake.fault_for(self.path)):
+            if self._fail(fake.fault_for(self.path), {"capabilities": []}):
                 return
             kind = fake.kind(body.get("model", ""))
             if kind is None:
                 return self._json(404, {"error": f'model "{body.get("model")}" not found, try pulling it first'})
+            if self.path == "/api/show":
+                return self._json(200, fake.show(body))
             if kind not in needs[self.path]:
                 return self._json(400, {"error": f'"{body["model"]}" does not support {self.path[5:]}'})
             if self.path != "/api/embed" and body.get("stream", True):
                 return self._json(400, {"error": "the fake answers only stream=false requests"})
             self._json(200, routes[self.path](body))
 
-        def _fail(self, fault: Fault | None) -> bool:
+        def _fail(self, fault: Fault | None, answer: Any = None) -> bool:
             if fault is None:
                 return False
             time.sleep(fault.latency + fault.hang)
+            if fault.cut:
+                self._cut(answer)
+                return True
             if fault.status:
                 self._json(fault.status, {"error": "llama runner process has terminated: signal: killed"})
                 return True

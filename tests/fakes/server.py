@@ -56,6 +56,11 @@ def bomb_png(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
+def listed_model(name: str) -> dict[str, Any]:
+    """One model of an OpenAI-compatible server's list (``/v1/models``)."""
+    return {"id": name, "object": "model", "created": 1764000000, "owned_by": "fake"}
+
+
 def image_from_data_url(url: str) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(url.partition(",")[2])))
 
@@ -77,6 +82,7 @@ class FakeServer(LoopbackServer):
         self.in_flight: dict[str, int] = defaultdict(int)  # model calls being answered now, by provider
         self.most_in_flight: dict[str, int] = defaultdict(int)
         self.files: dict[str, bytes] = {}
+        self.listed_models = ["gpt-4o-mini"]  # what /v1/models lists
         self.predictions: dict[str, dict[str, Any]] = {}
         self.counter = itertools.count(1)
         self.replicate_models = {}
@@ -167,8 +173,10 @@ class FakeServer(LoopbackServer):
                     return
                 match = re.fullmatch(r"/v1/predictions/([\w-]+)", self.path)
                 if self.path == "/v1/models":  # what an OpenAI-compatible server serves (asked by availability)
-                    models = [{"id": "gpt-4o-mini", "object": "model", "created": 1764000000, "owned_by": "fake"}]
-                    return self._json(200, {"object": "list", "data": models})
+                    listing = {"object": "list", "data": [listed_model(name) for name in fake.listed_models]}
+                    if (fault := fake.fault_for(self.path)) and fault.cut:
+                        return self._cut(listing)
+                    return self._json(200, listing)
                 if match and match.group(1) in fake.predictions:
                     fault = fake.fault_for(self.path)
                     if self._fail(fault):

@@ -18,6 +18,7 @@ from tui.app.app import TelephoneApp
 from tui.app.screens.attractor_screen import AttractorScreen
 from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
+from tui.app.screens.picker_screen import PickerScreen
 from tui.app.screens.tournament_screen import TournamentScreen
 
 SIZE = (110, 34)
@@ -37,7 +38,7 @@ async def capture(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory() as runs:
         app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell", pace=0.0)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await _wait(pilot, lambda: isinstance(app.screen, PickerScreen) and app.screen.survey is not None)
             written.append(Path(app.save_screenshot("picker.svg", str(out))))
             # Tab to the prompt list and go down to the first medium prompt (the city street at evening).
             await pilot.press("tab", "tab", "tab", "down", "down", "down", "enter")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.logging import RichHandler
 from rich.markup import escape
@@ -16,6 +18,8 @@ from engine import (
     DEFAULT_MODELS,
     DEFAULT_TURNS,
     KIND_NAMES,
+    LOCATION_NAMES,
+    LOCATIONS,
     MAX_TURNS,
     MIN_TURNS,
     Budget,
@@ -24,6 +28,7 @@ from engine import (
     Catalog,
     ConversationFinished,
     DistancesReady,
+    ModelSurvey,
     Prompt,
     RetryScheduled,
     RunSession,
@@ -34,6 +39,7 @@ from engine import (
     TurnFailed,
     build_line,
     find_prompt,
+    listing_note,
     load_prompts,
     load_run,
     parse_budget,
@@ -42,6 +48,8 @@ from engine import (
     shipped_prompts_path,
     shortened,
     start_game_run,
+    survey_models,
+    terminal_safe,
     user_catalog_path,
     user_prompts_path,
     validate_turns,
@@ -72,8 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--out", type=Path, help="run folder (default: a new folder under runs/)")
     play.add_argument("--budget", metavar="USD", help=BUDGET_HELP)
 
-    models = commands.add_parser("models", help="list the model catalog")
+    models = commands.add_parser("models", help="list the models: the catalog's and those your servers hold")
     models.add_argument("--paths", action="store_true", help="show where catalog files are read from")
+    models.add_argument("--available", action="store_true", help="list only the models that can play here")
+    models.add_argument("--json", action="store_true", help="print the models as JSON, for scripts")
     prompts = commands.add_parser("prompts", help="list the prompt catalog")
     prompts.add_argument("--paths", action="store_true", help="show where prompt files are read from")
     show = commands.add_parser("show", help="show a saved run")
@@ -190,28 +200,64 @@ def _models(args: argparse.Namespace) -> int:
         console.print(f"shipped: {shipped_catalog_path()}")
         console.print(f"user:    {user_catalog_path()}")
         return 0
-    catalog = Catalog.load()
-    table = Table(title="Models", expand=True)
-    table.add_column("id", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("name", ratio=1)
-    table.add_column("available", ratio=2)
-    providers: list[str] = []
-    for entry in catalog.entries():
-        if entry.provider not in providers:  # one section per provider, headed by its name
-            if providers:
-                table.add_section()
-            providers.append(entry.provider)
-            table.add_row(Text(entry.provider, style="bold"), "", "", "")
-        status = catalog.availability(entry)
-        table.add_row(
-            entry.id,
-            KIND_NAMES[entry.kind],
-            entry.name,
-            Text("yes", style="green") if status.ok else Text(f"no: {status.reason}", style="red"),
-        )
-    console.print(table)
+    survey = survey_models(Catalog.load())
+    if args.json:
+        print(json.dumps(_models_json(survey, args.available), indent=2))
+        return 0
+    for location in LOCATIONS:
+        usable, unusable = survey.usable(location=location), survey.unusable(location=location)
+        problems = survey.problems(location)
+        if not (usable or problems or (unusable and not args.available)):
+            continue
+        console.rule(Text(LOCATION_NAMES[location], style="bold"), align="left")
+        if usable:
+            table = Table(box=None, expand=True, show_header=False, pad_edge=False)
+            table.add_column("id", no_wrap=True, style="green")
+            table.add_column("kind", no_wrap=True)
+            table.add_column("name", ratio=1)
+            for model in usable:
+                table.add_row(model.entry.id, KIND_NAMES[model.entry.kind], model.entry.name)
+            console.print(table)
+        for listing in problems:
+            console.print(Text(terminal_safe(listing_note(listing)), style="dim"), soft_wrap=True)
+        if not args.available:
+            for group in unusable:
+                ids = ", ".join(model.entry.id for model in group.models)
+                console.print(Text.assemble((f"{group.provider}: {group.summary}", "red"), (f"  ({ids})", "dim")))
     return 0
+
+
+def _models_json(survey: ModelSurvey, available_only: bool) -> dict[str, Any]:
+    """The survey as plain data: every model with where it runs and whether it can play, and each server."""
+    models = [
+        {
+            "id": model.entry.id,
+            "kind": model.entry.kind,
+            "provider": model.entry.provider,
+            "ref": model.entry.ref,
+            "name": model.entry.name,
+            "location": model.facts.location,
+            "available": model.status.ok,
+            "reason": model.status.reason,
+            "reproducible": model.facts.reproducible,
+            "weights": model.facts.weights,
+            "cost": model.entry.options.get("cost"),
+            "discovered": model.discovered,
+        }
+        for model in survey.models
+        if model.status.ok or not available_only
+    ]
+    servers = [
+        {
+            "provider": listing.provider,
+            "address": listing.address,
+            "problem": listing.problem,
+            "found": len(listing.entries),
+            "left_out": listing.left_out,
+        }
+        for listing in survey.listings
+    ]
+    return {"models": models, "servers": servers}
 
 
 def _prompts(args: argparse.Namespace) -> int:

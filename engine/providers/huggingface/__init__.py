@@ -15,7 +15,7 @@ import importlib.util
 from pathlib import Path
 
 from engine.errors import ModelUnavailable
-from engine.protocols import Availability, Model, ModelEntry, Provider
+from engine.protocols import Availability, Model, ModelEntry, ModelFacts, Provider
 
 EXTRA = "pip install 'aitelephone[local]'"
 NEEDS = {
@@ -63,6 +63,12 @@ class HuggingFaceProvider(Provider):
                 return Availability(False, f"no saved model in {entry.ref}")
             return Availability(False, f"not in the Hugging Face cache (`hf download {entry.ref}`)")
         return Availability(True)
+
+    def facts(self, entry: ModelEntry) -> ModelFacts:
+        source = model_source(entry)
+        weights = f"in {source}" if isinstance(source, Path) else f"in the Hugging Face cache as {entry.ref}"
+        # Diffusion draws from the seed on a CPU generator; the captioners decode greedily.
+        return ModelFacts("here", weights, True if entry.kind != "embed" else None)
 
     def create(self, entry: ModelEntry) -> Model:
         status = self.availability(entry)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.errors import ModelUnavailable
-from engine.protocols import Availability, Model, ModelEntry, Provider
+from engine.protocols import Availability, Model, ModelEntry, ModelFacts, Provider
 
 
 class OfflineProvider(Provider):
@@ -19,6 +19,10 @@ class OfflineProvider(Provider):
         if builder is None:
             raise ModelUnavailable(f"the offline provider has no model {entry.ref!r}")
         return builder(entry.id)
+
+    def facts(self, entry: ModelEntry) -> ModelFacts:
+        # The painter draws from the seed and the reader and MiniLM do not sample.
+        return ModelFacts("here", "in the aitelephone package", True if entry.kind != "embed" else None)
 
 
 def _painter(model_id: str) -> Model:

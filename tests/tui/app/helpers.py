@@ -46,6 +46,13 @@ def browser_ready(app) -> bool:
     return isinstance(app.screen, RunBrowserScreen) and app.screen.loaded
 
 
+def picker_ready(app) -> bool:
+    """The picker is up and its survey of the models is back (from its worker)."""
+    from tui.app.screens.picker_screen import PickerScreen
+
+    return isinstance(app.screen, PickerScreen) and app.screen.survey is not None
+
+
 def leaderboard_ready(app) -> bool:
     """A leaderboard is up and its run is read (in its worker)."""
     return isinstance(app.screen, LeaderboardScreen) and app.screen.analysis is not None

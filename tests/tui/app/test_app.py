@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import Label, Static
+from textual.widgets.option_list import OptionDoesNotExist
 
 from engine import load_run
 from tests.tui.app.helpers import (
     browser_ready,
     leaderboard_ready,
     make_app,
+    picker_ready,
     play_from_picker,
     saved_run,
     view,
@@ -21,6 +23,7 @@ from tui.app.screens.help_screen import HelpScreen
 from tui.app.screens.picker_screen import PickerScreen
 from tui.app.screens.replay_screen import ReplayScreen
 from tui.app.widgets.drift import DriftLine
+from tui.app.widgets.model_list import ModelDetails, ModelList
 
 
 @pytest.mark.slow
@@ -109,18 +112,45 @@ async def test_browser_lists_saved_games_and_opens_one(tmp_path, offline_line):
         assert isinstance(app.screen, ReplayScreen)
 
 
-async def test_a_model_whose_key_is_missing_is_shown_disabled_and_cannot_start(tmp_path):
+async def test_models_that_cannot_play_are_folded_per_provider_with_the_reason_once(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
-        models = app.screen.query_one("#models-t2i", OptionList)
+        await wait_until(pilot, lambda: picker_ready(app))
+        models = app.screen.query_one("#models-t2i", ModelList)
+        fold = models.get_option("fold:replicate")
+        assert "set REPLICATE_API_TOKEN for 6 models" in str(fold.prompt)
+        with pytest.raises(OptionDoesNotExist):
+            models.get_option("stable-diffusion")
+        models.highlighted = models.get_option_index("fold:replicate")
+        await pilot.press("enter")
+        assert isinstance(app.screen, PickerScreen), "Enter on a folded line unfolds it, it starts nothing"
         option = models.get_option("stable-diffusion")
         assert option.disabled and "set REPLICATE_API_TOKEN" in str(option.prompt)
-        retired = models.get_option("dall-e-2")
-        assert retired.disabled and "retired" in str(retired.prompt)
-        await pilot.press("down", "down", "end")
-        assert models.highlighted_option.id == "sketch-painter", "a model that cannot run cannot be chosen"
-        captioners = app.screen.query_one("#models-i2t", OptionList)
-        assert captioners.get_option("blip").disabled
+        await pilot.press("home", "end")
+        assert models.highlighted_option.id.startswith("fold:"), "a model that cannot run cannot be chosen"
+        await pilot.press("home")
+        assert models.chosen == "sketch-painter"
+
+
+async def test_typing_filters_space_picks_several_in_order_and_details_follow(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_until(pilot, lambda: picker_ready(app))
+        await pilot.press("tab")
+        captioners = app.screen.query_one("#models-i2t", ModelList)
+        await pilot.press(*"llava")
+        assert captioners.border_subtitle == "filter: llava"
+        shown = [option.id for option in captioners.options if option.id]
+        assert shown == ["ollama-llava", "llava-13b", "llava-13b-80537f9e"], "unusable matches shown one by one"
+        await pilot.press("escape")
+        assert captioners.filter_text == "" and captioners.highlighted_option.id == "sketch-reader"
+        details = app.screen.query_one(ModelDetails)
+        assert "weights: in the aitelephone package" in str(details.content)
+        await pilot.press("space")
+        assert captioners.chosen_ids == ["sketch-reader"] and str(captioners.highlighted_option.prompt).startswith("1 ")
+        await pilot.press("space")
+        assert captioners.picked == [] and captioners.chosen_ids == ["sketch-reader"], "Space again unpicks"
+        assert app.screen.chosen_ids() == {"t2i": ["sketch-painter"], "i2t": ["sketch-reader"], "embed": ["minilm"]}
 
 
 async def test_help_and_command_palette(tmp_path):

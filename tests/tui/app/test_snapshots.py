@@ -17,6 +17,7 @@ from tests.tui.app.helpers import (
     browser_ready,
     leaderboard_ready,
     make_app,
+    picker_ready,
     play_from_picker,
     saved_run,
     scenes_tournament,
@@ -33,8 +34,32 @@ OFFLINE = {"t2i": "sketch-painter", "i2t": "sketch-reader", "embed": "minilm"}
 pytestmark = pytest.mark.slow
 
 
-def test_picker(snap_compare, tmp_path):
-    assert snap_compare(make_app(tmp_path), terminal_size=SIZE)
+async def surveyed(pilot):
+    await wait_until(pilot, lambda: picker_ready(pilot.app))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 32), (200, 55)], ids=["80x24", "100x32", "200x55"])
+def test_picker(snap_compare, tmp_path, size):
+    """Grouped by where models run, usable ones first, the others folded per provider."""
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=surveyed)
+
+
+def test_picker_filtered(snap_compare, tmp_path):
+    async def filtered(pilot):
+        await surveyed(pilot)
+        await pilot.press("tab", *"llava")
+
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=filtered)
+
+
+def test_picker_details_of_an_unfolded_provider(snap_compare, tmp_path):
+    async def unfolded(pilot):
+        await surveyed(pilot)
+        models = pilot.app.screen.query_one("#models-t2i")
+        models.highlighted = models.get_option_index("fold:replicate")
+        await pilot.press("enter")
+
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=unfolded)
 
 
 def test_help(snap_compare, tmp_path):

@@ -1,4 +1,7 @@
-"""The first screen: choose the two models, the embedder, a prompt and the number of turns."""
+"""The first screen: choose the models of each role, the embedder, a prompt and the number of turns.
+
+The models are surveyed in a worker (asking the user's servers what they hold may take a second or two), so
+the screen is up at once with each role's default model; the lists fill in when the survey is back."""
 
 from __future__ import annotations
 
@@ -6,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.content import Content
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
@@ -18,19 +21,26 @@ from engine import (
     DEFAULT_MODELS,
     DEFAULT_TURNS,
     KIND_NAMES,
+    KINDS,
     LEVELS,
     MAX_TURNS,
+    Availability,
     Catalog,
     InvalidInput,
     Kind,
+    ModelSurvey,
     Prompt,
+    SurveyedModel,
     game_cost,
+    last_call_seconds,
     load_prompts,
     parse_turns,
     price_phrase,
     prompt_for_text,
+    survey_models,
 )
 from tui.app.typed import telephone_app
+from tui.app.widgets.model_list import ModelDetails, ModelList
 
 
 @dataclass(frozen=True)
@@ -42,29 +52,6 @@ class GameSettings:
     turns: int
     seed: int = 0
     folder: Path | None = None  # the run to play in (to resume a game there); None: a new run
-
-
-class ModelList(OptionList):
-    """The catalog's models of one kind; unavailable ones are listed, disabled, with the reason."""
-
-    def __init__(self, catalog: Catalog, kind: Kind) -> None:
-        options = []
-        for entry in catalog.entries(kind):
-            status = catalog.availability(entry)
-            label = Content(entry.name)
-            if not status.ok:  # greyed out as disabled; the reason in the theme's error colour
-                label = Content.assemble(entry.name, (f"  ({status.reason})", "$text-error"))
-            options.append(Option(label, id=entry.id, disabled=not status.ok))
-        super().__init__(*options, id=f"models-{kind}")
-        self.border_title = KIND_NAMES[kind]
-        self.kind = kind
-
-    def on_mount(self) -> None:
-        self.highlighted = self.get_option_index(DEFAULT_MODELS[self.kind])
-
-    @property
-    def chosen(self) -> str | None:
-        return self.highlighted_option.id if self.highlighted_option is not None else None
 
 
 class PromptList(OptionList):
@@ -88,8 +75,18 @@ class PromptList(OptionList):
         return self.prompts.get(option.id) if option is not None and option.id is not None else None
 
 
+class Surveyed(Message):
+    """The survey of every model, with how long each one's last call took here, from the worker."""
+
+    def __init__(self, survey: ModelSurvey, call_times: dict[str, float]) -> None:
+        super().__init__()
+        self.survey = survey
+        self.call_times = call_times
+
+
 class PickerScreen(Screen[None]):
-    """Arrows choose, Tab moves between lists, Enter starts the game."""
+    """Arrows choose, Tab moves between lists, typing filters a list of models, Space picks several, Enter
+    starts the game (or unfolds a provider's models that cannot play)."""
 
     BINDINGS = [
         ("ctrl+s", "start", "Start game"),
@@ -102,24 +99,47 @@ class PickerScreen(Screen[None]):
         super().__init__()
         self.catalog = catalog
         self.prompts = load_prompts()
+        self.survey: ModelSurvey | None = None  # None until the worker is back
+        self.call_times: dict[str, float] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="model-row"):
-            for kind in ("t2i", "i2t", "embed"):
-                yield ModelList(self.catalog, kind)
-        yield PromptList(self.prompts)
-        with Horizontal(id="start-row"):
-            yield Input(placeholder="…or type your own prompt", id="typed-prompt")
-            yield Label("turns", id="turns-label")
-            yield Input(str(DEFAULT_TURNS), id="turns", type="integer", max_length=len(str(MAX_TURNS)))
-            yield Button("Start ⏎", id="start", variant="primary")
-        yield Label("", id="problem")
+            for kind in KINDS:
+                entry = self.catalog.get(DEFAULT_MODELS[kind], kind)  # no server is asked for the defaults
+                yield ModelList(kind, SurveyedModel(entry, Availability(True), self.catalog.facts(entry)))
+        with Horizontal(id="prompt-row"):
+            yield PromptList(self.prompts)
+            yield ModelDetails(id="model-details")
+        with Vertical(id="start-area"):
+            with Horizontal(id="start-row"):
+                yield Input(placeholder="…or type your own prompt", id="typed-prompt")
+                yield Label("turns", id="turns-label")
+                yield Input(str(DEFAULT_TURNS), id="turns", type="integer", max_length=len(str(MAX_TURNS)))
+                yield Button("Start ⏎", id="start", variant="primary")
+            yield Label("", id="problem")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#models-t2i").focus()
         self._show_estimate()
+        self._survey()
+
+    @work(thread=True, exclusive=True, group="survey", exit_on_error=False)
+    def _survey(self) -> None:
+        """Ask the servers what they hold, and every model whether it can play here (off the event loop)."""
+        survey = survey_models(self.catalog)
+        times = {model.entry.id: last_call_seconds(model.entry.id) for model in survey.models}
+        self.post_message(Surveyed(survey, {key: value for key, value in times.items() if value is not None}))
+
+    def on_surveyed(self, message: Surveyed) -> None:
+        self.survey, self.call_times = message.survey, message.call_times
+        for models in self.query(ModelList):
+            models.show_survey(message.survey)
+        self._show_details()
+
+    def model_lists(self) -> dict[Kind, ModelList]:
+        return {models.kind: models for models in self.query(ModelList)}
 
     def settings(self) -> GameSettings:
         """The choices on screen; InvalidInput says what to fix."""
@@ -131,14 +151,18 @@ class PickerScreen(Screen[None]):
         turns = parse_turns(self.query_one("#turns", Input).value)
         return GameSettings(chosen["t2i"], chosen["i2t"], chosen["embed"], prompt, turns)
 
-    def chosen_models(self) -> dict[Kind, str]:
-        """The model highlighted in each list; InvalidInput when a list has none."""
-        chosen: dict[Kind, str] = {}
-        for models in self.query(ModelList):
-            if models.chosen is None:
-                raise InvalidInput(f"choose a {KIND_NAMES[models.kind]} model")
-            chosen[models.kind] = models.chosen
+    def chosen_ids(self) -> dict[Kind, list[str]]:
+        """Each role's chosen models, in order (several where Space picked them); InvalidInput when a role has none."""
+        chosen: dict[Kind, list[str]] = {}
+        for kind, models in self.model_lists().items():
+            if not models.chosen_ids:
+                raise InvalidInput(f"choose a {KIND_NAMES[kind]} model")
+            chosen[kind] = models.chosen_ids
         return chosen
+
+    def chosen_models(self) -> dict[Kind, str]:
+        """The first chosen model of each role; InvalidInput when a role has none."""
+        return {kind: ids[0] for kind, ids in self.chosen_ids().items()}
 
     def _problem(self, error: InvalidInput | None) -> None:
         """Say what to fix under the start row (or, when nothing is wrong, what the game will cost)."""
@@ -148,7 +172,27 @@ class PickerScreen(Screen[None]):
         self.query_one("#problem", Label).update(Text(str(error), style="bold red"))
         self.app.bell()
 
-    @on(OptionList.OptionHighlighted)
+    @on(OptionList.OptionHighlighted, "ModelList")
+    @on(ModelList.Picked)
+    def _model_highlighted(self) -> None:
+        self._show_details()
+        self._show_estimate()
+
+    def _show_details(self) -> None:
+        """The details of the model highlighted in the focused list (or the first list's)."""
+        focused = self.focused if isinstance(self.focused, ModelList) else self.query_one("#models-t2i", ModelList)
+        details = self.query_one(ModelDetails)
+        group = focused.highlighted_group
+        if group is not None:
+            details.show_group(group)
+            return
+        model = focused.highlighted_model
+        details.show(model, self.call_times.get(model.entry.id) if model else None)
+
+    def on_descendant_focus(self) -> None:
+        if isinstance(self.focused, ModelList):
+            self._show_details()
+
     @on(Input.Changed, "#turns")
     def _show_estimate(self) -> None:
         """What the chosen game would cost, from the catalog's price hints (nothing while a choice is missing)."""
@@ -182,6 +226,12 @@ class PickerScreen(Screen[None]):
         telephone_app(self).start_tournament(chosen, turns)
 
     @on(OptionList.OptionSelected)
+    def _option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter: on a folded provider's line, show (or hide) its models; anywhere else, start the game."""
+        if isinstance(event.option_list, ModelList) and event.option_list.unfold(event.option.id or ""):
+            return
+        self.action_start()
+
     @on(Input.Submitted)
     @on(Button.Pressed, "#start")
     def _start_requested(self) -> None:
