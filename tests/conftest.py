@@ -27,6 +27,7 @@ def isolated_config(tmp_path, tmp_path_factory, monkeypatch):
     shutil.copy(FAKE_CATALOG, config / "models.toml")
     monkeypatch.setenv("AITELEPHONE_CONFIG_DIR", str(config))
     monkeypatch.setenv("AITELEPHONE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("engine.call_times._recent", {})  # no call time of an earlier test shows in a picker
     for name in (
         "REPLICATE_API_TOKEN",
         "OPENAI_API_KEY",

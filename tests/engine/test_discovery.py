@@ -10,6 +10,7 @@ import pytest
 
 from engine import Catalog, RunSession, StorageError, last_call_seconds, load_prompts, load_run, start_game_run
 from engine.catalog import installed_providers, user_catalog_path
+from engine.providers.http import RetryPolicy
 from engine.providers.ollama import OllamaProvider
 from engine.untrusted import file_safe, model_id_name
 from tests.fakes.loopback import Fault
@@ -27,6 +28,13 @@ HELD = {
     "mystery:1b": "old",  # a server that does not say what the model does: nothing is guessed
     **{name: "vision" for name in ODD_NAMES},
 }
+
+
+@pytest.fixture(autouse=True)
+def patient_probes(monkeypatch):
+    """The picker's probes give a server a second or two; a loopback fake on a busy machine may need more.
+    What these tests count must not depend on how fast the machine is."""
+    monkeypatch.setattr("engine.providers.ollama.PROBE_POLICY", RetryPolicy(attempts=1, read_timeout=60.0))
 
 
 @pytest.fixture
