@@ -1,4 +1,4 @@
-"""The first screen: choose the two models, the embedder, a prompt and the number of turns."""
+"""The first screen: choose the two models, the embedder, a prompt (or a picture) and the number of turns."""
 
 from __future__ import annotations
 
@@ -20,28 +20,41 @@ from engine import (
     KIND_NAMES,
     LEVELS,
     MAX_TURNS,
+    PERSON,
     Catalog,
     InvalidInput,
     Kind,
     Prompt,
+    StartPicture,
     game_cost,
     load_prompts,
+    load_start_picture,
     parse_turns,
     price_phrase,
     prompt_for_text,
 )
+from tui.app.screens.picture_chooser import PictureChooser
 from tui.app.typed import telephone_app
 
 
 @dataclass(frozen=True)
 class GameSettings:
-    t2i: str
-    i2t: str
+    t2i: tuple[str, ...]  # the drawers, taking turns in this order
+    i2t: tuple[str, ...]  # the describers ("you" among them: the person at the keyboard)
     embedder: str
     prompt: Prompt
     turns: int
     seed: int = 0
     folder: Path | None = None  # the run to play in (to resume a game there); None: a new run
+    picture: StartPicture | None = None  # start from this picture instead of the prompt
+
+    @property
+    def start(self) -> Prompt | StartPicture:
+        return self.picture or self.prompt
+
+    @property
+    def pair(self) -> str:
+        return f"{','.join(self.t2i)} ⇄ {','.join(self.i2t)}"
 
 
 class ModelList(OptionList):
@@ -55,6 +68,10 @@ class ModelList(OptionList):
             if not status.ok:  # greyed out as disabled; the reason in the theme's error colour
                 label = Content.assemble(entry.name, (f"  ({status.reason})", "$text-error"))
             options.append(Option(label, id=entry.id, disabled=not status.ok))
+        if kind == "i2t":  # the person at the keyboard describes too
+            options.append(
+                Option(Content.assemble("You ", ("(describe the pictures yourself)", "$text-muted")), id=PERSON)
+            )
         super().__init__(*options, id=f"models-{kind}")
         self.border_title = KIND_NAMES[kind]
         self.kind = kind
@@ -65,6 +82,11 @@ class ModelList(OptionList):
     @property
     def chosen(self) -> str | None:
         return self.highlighted_option.id if self.highlighted_option is not None else None
+
+    @property
+    def lineup(self) -> tuple[str, ...]:
+        """The players chosen for this role, in playing order (the highlighted model, for now)."""
+        return (self.chosen,) if self.chosen is not None else ()
 
 
 class PromptList(OptionList):
@@ -95,6 +117,7 @@ class PickerScreen(Screen[None]):
         ("ctrl+s", "start", "Start game"),
         ("ctrl+g", "tournament", "Tournament"),
         ("ctrl+r", "app.open_runs", "Replays"),
+        ("ctrl+o", "choose_picture", "Picture"),
     ]
     CSS_PATH = "picker_screen.tcss"
 
@@ -114,6 +137,7 @@ class PickerScreen(Screen[None]):
             yield Label("turns", id="turns-label")
             yield Input(str(DEFAULT_TURNS), id="turns", type="integer", max_length=len(str(MAX_TURNS)))
             yield Button("Start ⏎", id="start", variant="primary")
+        yield Input(placeholder="…or start from a picture: its path, or ctrl+o to choose one here", id="start-picture")
         yield Label("", id="problem")
         yield Footer()
 
@@ -122,14 +146,26 @@ class PickerScreen(Screen[None]):
         self._show_estimate()
 
     def settings(self) -> GameSettings:
-        """The choices on screen; InvalidInput says what to fix."""
-        chosen = self.chosen_models()
+        """The choices on screen; InvalidInput says what to fix (a picture that cannot start a game included)."""
+        lineups = self.chosen_lineups()
         typed = self.query_one("#typed-prompt", Input).value
         prompt = prompt_for_text(typed, self.prompts) if typed.strip() else self.query_one(PromptList).chosen
         if prompt is None:
             raise InvalidInput("choose a prompt or type one")
         turns = parse_turns(self.query_one("#turns", Input).value)
-        return GameSettings(chosen["t2i"], chosen["i2t"], chosen["embed"], prompt, turns)
+        path = self.query_one("#start-picture", Input).value.strip()
+        picture = load_start_picture(Path(path).expanduser()) if path else None
+        embedder = self.chosen_models()["embed"]
+        return GameSettings(lineups["t2i"], lineups["i2t"], embedder, prompt, turns, picture=picture)
+
+    def chosen_lineups(self) -> dict[Kind, tuple[str, ...]]:
+        """The players chosen for each role, in playing order; InvalidInput when a role has none, or when a
+        person is asked to draw."""
+        lineups = {models.kind: models.lineup for models in self.query(ModelList)}
+        for kind, players in lineups.items():
+            if not players:
+                raise InvalidInput(f"choose a {KIND_NAMES[kind]} model")
+        return lineups
 
     def chosen_models(self) -> dict[Kind, str]:
         """The model highlighted in each list; InvalidInput when a list has none."""
@@ -158,7 +194,8 @@ class PickerScreen(Screen[None]):
         except InvalidInput:
             self.query_one("#problem", Label).update("")
             return
-        cost = game_cost(self.catalog, chosen["t2i"], chosen["i2t"], chosen["embed"], turns)
+        lineups = self.chosen_lineups()
+        cost = game_cost(self.catalog, lineups["t2i"], lineups["i2t"], chosen["embed"], turns)
         self.query_one("#problem", Label).update(Text(f"this game costs {price_phrase(cost)}", style="dim"))
 
     def action_start(self) -> None:
@@ -175,11 +212,22 @@ class PickerScreen(Screen[None]):
         try:
             chosen = self.chosen_models()
             turns = parse_turns(self.query_one("#turns", Input).value)
+            if chosen["i2t"] == PERSON:
+                raise InvalidInput(f"a tournament is played by models; {PERSON!r} (a person) plays single games")
         except InvalidInput as error:
             self._problem(error)
             return
         self._problem(None)
         telephone_app(self).start_tournament(chosen, turns)
+
+    def action_choose_picture(self) -> None:
+        """Choose a picture file of the folder the app was started in for the path field."""
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.query_one("#start-picture", Input).value = str(path)
+
+        self.app.push_screen(PictureChooser(Path.cwd()), chosen)
 
     @on(OptionList.OptionSelected)
     @on(Input.Submitted)
