@@ -86,6 +86,7 @@ def test_person_asked_at_turn_0(snap_compare, tmp_path):
     async def ask(pilot):
         app.start_game(_settings(tmp_path, ("you",)))
         await wait_until(pilot, lambda: isinstance(app.screen, GameScreen) and app.screen.asking is not None)
+        app.screen.query_one("#answer").cursor_blink = False  # the picture is taken at any moment of a blink
         await pilot.press(*"a red sun")
         await settle_images(pilot)
 
