@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.analysis import CONVERGENCE_LEGEND, Analysis, LeaderboardRow, PairSummary, convergence_step
+from engine.analysis import CONVERGENCE_LEGEND, Analysis, LeaderboardRow, PairSummary, PlayerRow, convergence_step
 from engine.attractors import ATTRACTOR_THRESHOLD, Arrival, Attractor, AttractorReport, find_attractors, run_embedder
 from engine.budget import Budget, OverBudget, game_cost, parse_budget
 from engine.call_times import last_call_seconds
@@ -18,6 +18,7 @@ from engine.errors import (
     ModelRefused,
     ModelUnavailable,
     ProviderError,
+    Stopped,
     StorageError,
     TelephoneError,
     UnknownModel,
@@ -48,7 +49,9 @@ from engine.game import (
     validate_turns,
 )
 from engine.imagefiles import open_picture
-from engine.plan import PlanSummary, TournamentPlan, price_phrase
+from engine.pictures import PICTURE_LEVEL, StartPicture, load_start_picture, pictures_in
+from engine.plan import PlanSummary, TournamentPlan, parse_chain, price_phrase
+from engine.players import PERSON, Person, parse_lineup
 from engine.prompts import (
     LEVELS,
     Prompt,
@@ -162,6 +165,10 @@ __all__ = [
     "ModelUnavailable",
     "OverBudget",
     "PairSummary",
+    "PERSON",
+    "PICTURE_LEVEL",
+    "Person",
+    "PlayerRow",
     "PlanSummary",
     "Prompt",
     "Provider",
@@ -173,6 +180,8 @@ __all__ = [
     "RunStore",
     "ServerListing",
     "Status",
+    "StartPicture",
+    "Stopped",
     "SurveyedModel",
     "StorageError",
     "TelephoneError",
@@ -200,6 +209,10 @@ __all__ = [
     "listing_note",
     "load_conversations",
     "load_prompts",
+    "load_start_picture",
+    "parse_chain",
+    "parse_lineup",
+    "pictures_in",
     "load_run",
     "load_runs",
     "locate_runs",
@@ -237,6 +250,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 
-def build_line(catalog: Catalog, t2i: str, i2t: str, embedder: str) -> TelephoneLine:
-    """A telephone line from three catalog ids; raises UnknownModel or ModelUnavailable before any call."""
-    return TelephoneLine(catalog.text_to_image(t2i), catalog.image_to_text(i2t), catalog.embedder(embedder))
+def build_line(catalog: Catalog, t2i: str, i2t: str, embedder: str, person: ImageToText | None = None) -> TelephoneLine:
+    """A telephone line from catalog ids: ``t2i`` and ``i2t`` one id each or lineups ("a,b"), ``you`` among
+    the describers played by ``person``. InvalidInput, UnknownModel or ModelUnavailable before any call."""
+    drawers = [catalog.text_to_image(model_id) for model_id in parse_lineup(t2i, "t2i", catalog)]
+    describers = []
+    for model_id in parse_lineup(i2t, "i2t", catalog):
+        if model_id == PERSON and person is None:
+            raise InvalidInput(f"{PERSON!r} (a person) plays only where someone can be asked")
+        describers.append(person if model_id == PERSON and person is not None else catalog.image_to_text(model_id))
+    return TelephoneLine(drawers, describers, catalog.embedder(embedder))

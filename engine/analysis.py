@@ -12,6 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from engine.pictures import PICTURE_LEVEL
+from engine.players import PERSON
 from engine.prompts import LEVELS
 from engine.records import Turn
 from engine.store import Conversation, Run
@@ -76,6 +78,34 @@ class LeaderboardRow:
         return (self.rank, self.pair, self.games, self.final, self.spread, self.settles)
 
 
+@dataclass(frozen=True)
+class PlayerRow:
+    """One player's turns in mixed games against the other players' turns of the same games (see
+    ``Analysis.players``): mean distance a turn moved the caption."""
+
+    player: str
+    role: str  # "draws" or "describes"
+    games: int
+    turns: int
+    own: float | None
+    others: float | None
+
+    HEADINGS: ClassVar[tuple[str, ...]] = ("player", "role", "games", "turns", "moves", "others move")
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return (self.player, self.role, str(self.games), str(self.turns), _number(self.own), _number(self.others))
+
+
+def _mean(values: list[float | None]) -> float | None:
+    numbers = [value for value in values if value is not None]
+    return float(np.mean(numbers)) if numbers else None
+
+
+def _mean_final(games: list[Conversation]) -> float | None:
+    return _mean([c.turns[-1].distance_to_prompt for c in games if c.turns])
+
+
 def _played(conversation: Conversation) -> int:
     return sum(turn.error is None for turn in conversation.turns)
 
@@ -122,7 +152,47 @@ class Analysis:
     @property
     def levels(self) -> list[str]:
         present = {c.info.level for c in self.conversations}
-        return [level for level in (*LEVELS, "custom") if level in present]
+        return [level for level in (*LEVELS, "custom", PICTURE_LEVEL) if level in present]
+
+    def people_note(self, level: str | None) -> str:
+        """How the games a person played in (``you`` among the describers) keep meaning against the games of
+        models alone on the same prompts, in one line; "" when no person played at this level."""
+        games = [c for c in self.conversations if level is None or c.info.level == level]
+        people = [c for c in games if PERSON in c.info.describers]
+        prompts = {c.info.prompt for c in people}
+        models = [c for c in games if PERSON not in c.info.describers and c.info.prompt in prompts]
+        people_final, models_final = _mean_final(people), _mean_final(models)
+        if people_final is None:
+            return ""
+        against = (
+            f"models alone {models_final:.3f} in {len(models)} games on the same prompts"
+            if models_final is not None
+            else "no game of models alone on the same prompts yet"
+        )
+        return f"with a person: final distance {people_final:.3f} in {len(people)} games; {against}"
+
+    def players(self) -> list[PlayerRow]:
+        """Each player of the mixed games (more than one player in its role, a person among models
+        included) against the other players of those games: the mean distance its own turns moved the caption
+        (from the caption before), and the others' mean there."""
+        rows = []
+        for role in ("draws", "describes"):
+
+            def lineup_of(game: Conversation) -> tuple[str, ...]:
+                return game.info.drawers if role == "draws" else game.info.describers  # noqa: B023 - used at once
+
+            def played_by(turn: Turn) -> str:
+                return turn.t2i if role == "draws" else turn.i2t  # noqa: B023 - used at once
+
+            mixed = [c for c in self.conversations if len(set(lineup_of(c))) > 1]
+            for player in sorted({player for c in mixed for player in lineup_of(c)}):
+                games = [c for c in mixed if player in lineup_of(c)]
+                turns = [t for c in games for t in c.turns if t.distance_to_previous is not None]
+                own = [t.distance_to_previous for t in turns if played_by(t) == player]
+                others = [t.distance_to_previous for t in turns if played_by(t) != player]
+                if own:
+                    rows.append(PlayerRow(player, role, len(games), len(own), _mean(own), _mean(others)))
+        return rows
 
     def _games(self, pair: tuple[str, str], level: str | None) -> list[Conversation]:
         return [

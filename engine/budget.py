@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from engine.catalog import Catalog
 from engine.errors import InvalidInput, TelephoneError
+from engine.players import PERSON
 
 _SPENT, _COMMITTED, _REACHED = range(3)  # the shared numbers, by index
 _ROUNDING = 1e-9  # dollars: sums of prices like 0.0003 are not exact in binary
@@ -43,11 +44,16 @@ def estimated_cost(catalog: Catalog, calls: Iterable[tuple[str, float]]) -> floa
     return sum(count * call_price(catalog, model_id) for model_id, count in hinted) if hinted else None
 
 
-def game_cost(catalog: Catalog, t2i: str, i2t: str, embedder: str, turns: int) -> float:
+def game_cost(catalog: Catalog, t2i: str | Sequence[str], i2t: str | Sequence[str], embedder: str, turns: int) -> float:
     """Estimated USD of one game: each turn's drawing, caption and embeddings (the image's too where the
-    embedder takes images), and the prompt's embedding."""
+    embedder takes images), and the prompt's embedding. ``t2i`` and ``i2t`` are one id or a lineup taking
+    turns; a person's captions cost nothing."""
     embeddings = turns * (2 if catalog.takes_images(embedder) else 1) + 1
-    return estimated_cost(catalog, [(t2i, turns), (i2t, turns), (embedder, embeddings)]) or 0.0
+    calls = [(embedder, float(embeddings))]
+    for lineup in (t2i, i2t):
+        players = (lineup,) if isinstance(lineup, str) else tuple(lineup)
+        calls += [(model_id, turns / len(players)) for model_id in players if model_id != PERSON]
+    return estimated_cost(catalog, calls) or 0.0
 
 
 def parse_budget(text: str) -> float:

@@ -36,3 +36,8 @@ class ModelRefused(ProviderError):
 
 class StorageError(TelephoneError):
     """A run folder or journal that cannot be read or written; the message names the file (and line)."""
+
+
+class Stopped(TelephoneError):
+    """A person in the chain asked to stop instead of answering (end of input, Escape): the game ends
+    "cancelled" with the turn in play unrecorded, to be played again on resume."""

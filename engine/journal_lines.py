@@ -89,8 +89,10 @@ def _turn(path: Path, number: int, raw: bytes, before: list[Turn]) -> Turn:
         raise StorageError(f"{where}: not valid JSON ({reason})") from error
     turn = Turn.from_json(data, where)
     retry = bool(before) and before[-1].error is not None and turn.step == before[-1].step
-    if turn.step != len(before) + 1 and not retry:
-        raise StorageError(f"{where}: step {turn.step} where step {len(before) + 1} was expected")
+    # The first line is step 1, or step 0 in a game started from a picture; each later one the next step.
+    expected = (before[-1].step + 1,) if before else (0, 1)
+    if turn.step not in expected and not retry:
+        raise StorageError(f"{where}: step {turn.step} where step {expected[-1]} was expected")
     if turn.image is not None:
         inside(path.parent, turn.image, f"{where}: image")
     return turn

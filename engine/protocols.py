@@ -107,6 +107,7 @@ class ImageToText(Protocol):
 
     model_id: str
     reproducible: bool = False  # the same inputs give the same caption (no sampling, or sampling from a sent seed)
+    by_person: bool = False  # a person answers, not a model: never cached, never priced, recorded as a person's
 
     def describe(self, image: Path, *, seed: int) -> str:
         """Describe the stored image file at ``image``. ``seed`` is sent where the model takes one.

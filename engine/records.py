@@ -26,12 +26,16 @@ FAILURES: tuple[Status, ...] = ("refused", "failed")
 
 @dataclass(frozen=True)
 class Turn:
-    """One turn as written to the journal. A failed turn has ``error`` set and no caption or distances."""
+    """One turn as written to the journal. A failed turn has ``error`` set and no caption or distances.
+
+    Step 0 is a game's start picture (only a game started from one has it): nothing drawn (``text`` and
+    ``t2i`` are empty), its ``image`` the picture given and its ``caption`` the first description, which the
+    later turns are measured against."""
 
     step: int
     text: str  # what was drawn
-    t2i: str
-    i2t: str
+    t2i: str  # the model that drew it ("" at step 0)
+    i2t: str  # the model (or "you", a person) that described it
     embedder: str
     image: str | None = None  # path relative to the conversation folder
     caption: str | None = None  # as the model returned it; the next turn draws this
@@ -48,6 +52,8 @@ class Turn:
     t2i_inputs: dict[str, Any] | None = None
     i2t_inputs: dict[str, Any] | None = None
     reproducible: bool | None = None
+    person: bool = False  # a person described it: never cached, never priced
+    image_to_start_image: float | None = None  # a game from a picture: image ↔ the start picture
 
     @property
     def reproducibility(self) -> str:
@@ -74,7 +80,9 @@ class Turn:
 
 @dataclass(frozen=True)
 class ConversationInfo:
-    """One game's settings and outcome, stored as ``conversation.json``."""
+    """One game's settings and outcome, stored as ``conversation.json``. ``t2i`` and ``i2t`` are lineups:
+    one model id, or several joined by commas, taking turns in that order. A game started from a picture
+    names it by ``start_picture`` (its SHA-256) and its ``prompt`` says which file it was."""
 
     id: str
     prompt: str
@@ -88,6 +96,20 @@ class ConversationInfo:
     created: str
     status: Status = "playing"
     detail: str = ""
+    start_picture: str | None = None
+
+    @property
+    def drawers(self) -> tuple[str, ...]:
+        return players(self.t2i)
+
+    @property
+    def describers(self) -> tuple[str, ...]:
+        return players(self.i2t)
+
+    @property
+    def pair(self) -> str:
+        """The lineup in a few words, e.g. "sketch-painter ⇄ sketch-reader" or "a,b ⇄ you,c"."""
+        return f"{self.t2i} ⇄ {self.i2t}"
 
     def to_json(self) -> dict[str, Any]:
         return dict(vars(self))  # the fields, in order; their values are JSON already (asdict would copy them)
@@ -96,6 +118,16 @@ class ConversationInfo:
     def from_json(cls, data: Any, source: str = "conversation") -> ConversationInfo:
         """The settings in ``data``; StorageError, naming ``source``, when a field is missing or wrong."""
         return cls(**_checked(cls, data, source))
+
+
+def players(lineup: str) -> tuple[str, ...]:
+    """The model ids of a lineup as a run stores it ("a,b"), in playing order."""
+    return tuple(lineup.split(","))
+
+
+def lineup(ids: tuple[str, ...] | list[str]) -> str:
+    """A lineup as a run stores it: the ids in playing order, joined by commas."""
+    return ",".join(ids)
 
 
 def _text(value: Any) -> bool:
@@ -133,8 +165,10 @@ _ACCEPTS: dict[str, Callable[[Any], bool]] = {
     "Status": lambda value: value in get_args(Status),
 }
 _NAMES = {"id", "prompt_id"}
-_MODEL_IDS = {"t2i", "i2t", "embedder"}
-_POSITIVE = {"step", "turns"}
+_MODEL_IDS = {"embedder"}
+_LINEUPS = {"t2i", "i2t"}  # a model id, or several joined by commas; a turn's t2i is "" at step 0
+_POSITIVE = {"turns"}
+_NATURAL = {"step"}
 
 
 def _checked(cls: type, data: Any, source: str) -> dict[str, Any]:
@@ -152,11 +186,19 @@ def _checked(cls: type, data: Any, source: str) -> dict[str, Any]:
             plain_name(value, f"{source}: {field.name}")
         elif field.name in _MODEL_IDS:
             model_id_name(value, f"{source}: {field.name}")
+        elif field.name in _LINEUPS:
+            if not (value == "" and cls is Turn and data.get("step") == 0):
+                for name in value.split(",") if isinstance(value, str) else [value]:
+                    model_id_name(name, f"{source}: {field.name}")
         elif isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
             raise StorageError(
                 f"{source}: {field.name} is {len(value):,} characters, over the {MAX_TEXT_CHARS:,} ceiling"
             )
-        elif not _ACCEPTS[str(field.type)](value) or (field.name in _POSITIVE and value < 1):
+        elif (
+            not _ACCEPTS[str(field.type)](value)
+            or (field.name in _POSITIVE and value < 1)
+            or (field.name in _NATURAL and value < 0)
+        ):
             raise StorageError(f"{source}: {field.name} is {_shown(value)}, not a valid {field.type}")
         values[field.name] = float(value) if field.type == "float | None" and value is not None else value
     return values

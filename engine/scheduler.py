@@ -12,7 +12,6 @@ from engine.events import ConversationFinished, Event
 from engine.plan import TournamentPlan
 from engine.prompts import Prompt
 from engine.session import RunSession
-from engine.store import conversation_id
 
 
 def play_games(
@@ -31,15 +30,13 @@ def play_games(
         for model_id in ids:
             session.model(model_id, kind)
 
-    def play(t2i: str, i2t: str, prompt: Prompt) -> None:
-        line = session.line(t2i, i2t, plan.embedder)
+    def play(drawers: tuple[str, ...], describers: tuple[str, ...], prompt: Prompt) -> None:
+        line = session.line(drawers, describers, plan.embedder)
         try:
             for event in line.play(prompt, plan.turns, session.store, seed=plan.seed, cancel=cancel):
                 on_event(event)
         except (TelephoneError, OSError) as error:
-            cid = conversation_id(
-                t2i=t2i, i2t=i2t, embedder=plan.embedder, prompt=prompt.text, turns=plan.turns, seed=plan.seed
-            )
+            cid = line.conversation_id(prompt, plan.turns, plan.seed)
             on_event(ConversationFinished(cid, "failed", str(error), 0))
 
     def player() -> None:

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from engine.budget import Budget, call_price
 from engine.cache import CachedEmbedder, CachedImageToText, CachedTextToImage, Gate, ResultCache
 from engine.call_times import save_call_times
 from engine.catalog import Catalog
+from engine.errors import InvalidInput
 from engine.game import EmbeddingCache, TelephoneLine
+from engine.players import PERSON
 from engine.protocols import Embedder, ImageToText, Kind, Model, TextToImage
 from engine.providers.http import share_rate_limits
 from engine.store import RunStore
@@ -46,7 +48,8 @@ class RunSession:
 
     ``budget`` caps what the run spends in all (USD, what earlier sessions spent included; None: counted, not
     capped). ``limits`` are calls in flight at once per provider, over ``DEFAULT_LIMITS``. ``models`` builds a
-    model from its id and kind (default: the catalog)."""
+    model from its id and kind (default: the catalog). ``person`` answers for "you" in an image→text lineup
+    (a front end that can ask someone gives one); a person is never cached, priced or gated."""
 
     def __init__(
         self,
@@ -56,6 +59,7 @@ class RunSession:
         *,
         limits: Mapping[str, int] | None = None,
         models: ModelFactory | None = None,
+        person: ImageToText | None = None,
     ):
         self.store, self.catalog = store, catalog
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
@@ -71,6 +75,7 @@ class RunSession:
         # play games; the analysis beside a run writes nowhere but the run.
         self.keeps_call_times = True
         self._build: ModelFactory = models or catalog.create
+        self.person = person
         self._gates: dict[str, Gate] = {}
         self._models: dict[tuple[str, Kind], Model] = {}
         self._embeddings: dict[str, EmbeddingCache] = {}
@@ -128,7 +133,11 @@ class RunSession:
 
     def provider(self, model_id: str, kind: Kind) -> str:
         """The provider that runs ``model_id``: UnknownModel, or (when models come from the catalog)
-        ModelUnavailable, before any game starts."""
+        ModelUnavailable, before any game starts. A person is refused where nobody can be asked."""
+        if model_id == PERSON and kind == "i2t":
+            if self.person is None:
+                raise InvalidInput(f"{PERSON!r} (a person) plays only where someone can be asked: `play`, or the app")
+            return PERSON
         entry = self.catalog.require_available if self.builds_from_catalog else self.catalog.get
         return entry(model_id, kind).provider
 
@@ -139,6 +148,10 @@ class RunSession:
     def model(self, model_id: str, kind: Kind) -> Model:
         """``model_id`` ready to play: built once, warmed up, behind the result cache, the budget and its
         provider's gate."""
+        if model_id == PERSON and kind == "i2t":
+            self.provider(model_id, kind)  # refused without someone to ask
+            assert self.person is not None
+            return self.person
         with self._lock:
             if (model_id, kind) not in self._models:
                 model = self._build(model_id, kind)
@@ -146,24 +159,26 @@ class RunSession:
                 self._models[model_id, kind] = self._metered(model, kind)
             return self._models[model_id, kind]
 
-    def line(self, t2i: str, i2t: str, embedder: str) -> TelephoneLine:
-        """A telephone line of the session's models; its embeddings are shared with every other line measured
-        by ``embedder`` (a prompt is embedded once, not once per game)."""
-        painter, reader, measure = self.model(t2i, "t2i"), self.model(i2t, "i2t"), self.model(embedder, "embed")
-        assert isinstance(painter, TextToImage) and isinstance(reader, ImageToText) and isinstance(measure, Embedder)
+    def line(self, t2i: str | Sequence[str], i2t: str | Sequence[str], embedder: str) -> TelephoneLine:
+        """A telephone line of the session's models (one id per role, or lineups taking turns in order); its
+        embeddings are shared with every other line measured by ``embedder`` (a prompt is embedded once, not
+        once per game)."""
+        drawers = [self.model(model_id, "t2i") for model_id in _ids(t2i)]
+        describers = [self.model(model_id, "i2t") for model_id in _ids(i2t)]
+        measure = self.model(embedder, "embed")
+        assert all(isinstance(model, TextToImage) for model in drawers)
+        assert all(isinstance(model, ImageToText) for model in describers) and isinstance(measure, Embedder)
         with self._lock:
             embeddings = self._embeddings.setdefault(embedder, EmbeddingCache(measure))
-        return TelephoneLine(painter, reader, measure, embeddings)
+        return TelephoneLine(cast(list[TextToImage], drawers), cast(list[ImageToText], describers), measure, embeddings)
 
     def metered(self, line: TelephoneLine) -> TelephoneLine:
-        """``line``'s own models behind the session's result cache, budget and gates."""
-        painter, reader, measure = (
-            self._metered(line.t2i, "t2i"),
-            self._metered(line.i2t, "i2t"),
-            self._metered(line.embedder, "embed"),
-        )
-        assert isinstance(painter, TextToImage) and isinstance(reader, ImageToText) and isinstance(measure, Embedder)
-        return TelephoneLine(painter, reader, measure)
+        """``line``'s own models behind the session's result cache, budget and gates (a person as they are)."""
+        drawers = [self._metered(model, "t2i") for model in line.drawers]
+        describers = [model if model.by_person else self._metered(model, "i2t") for model in line.describers]
+        measure = self._metered(line.embedder, "embed")
+        assert isinstance(measure, Embedder)
+        return TelephoneLine(cast(list[TextToImage], drawers), cast(list[ImageToText], describers), measure)
 
     def _metered(self, model: Model, kind: Kind) -> Model:
         entry = self.catalog.get(model.model_id, kind)
@@ -174,3 +189,7 @@ class RunSession:
             return CachedImageToText(model, *parts, budget=self.budget)
         assert isinstance(model, Embedder), f"{model.model_id} is not a {kind} model"
         return CachedEmbedder(model, *parts, budget=self.budget)
+
+
+def _ids(lineup: str | Sequence[str]) -> tuple[str, ...]:
+    return (lineup,) if isinstance(lineup, str) else tuple(lineup)

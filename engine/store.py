@@ -38,7 +38,9 @@ from engine.untrusted import (
 )
 
 FORMAT = "aitelephone-run"
-VERSION = 1
+# 2: lineups of several models in t2i and i2t, a start picture (turn 0), turns described by a person. Runs of
+# version 1 hold none of these and load as they are.
+VERSION = 2
 RUN_FILE = "run.json"
 CONVERSATIONS_FOLDER = "conversations"
 INFO_FILE = "conversation.json"
@@ -54,10 +56,16 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def conversation_id(*, t2i: str, i2t: str, embedder: str, prompt: str, turns: int, seed: int) -> str:
-    """A stable id for a conversation from everything that changes its result: the same conversation always
-    lands in one folder (and resumes there), a different one never does."""
-    key = json.dumps([t2i, i2t, embedder, prompt, turns, seed], ensure_ascii=False)
+def conversation_id(
+    *, t2i: str, i2t: str, embedder: str, prompt: str, turns: int, seed: int, picture: str | None = None
+) -> str:
+    """A stable id for a conversation from everything that changes its result (the lineups, and the start
+    picture's hash for a game started from one): the same conversation always lands in one folder (and
+    resumes there), a different one never does."""
+    parts: list[object] = [t2i, i2t, embedder, prompt, turns, seed]
+    if picture is not None:  # a game from text keeps the id it had before pictures could start one
+        parts.append(picture)
+    key = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
@@ -79,12 +87,19 @@ def _read_json(path: Path) -> dict[str, Any]:
 @dataclass
 class Conversation:
     """One saved conversation: its settings, its turns, and the folder they live in. ``damage`` says what
-    of its journal could not be read (the turns before it are all here)."""
+    of its journal could not be read (the turns before it are all here). ``start`` is turn 0 of a game
+    started from a picture (the picture and its first description), apart from the drawn ``turns``."""
 
     folder: Path
     info: ConversationInfo
     turns: list[Turn] = field(default_factory=list)
     damage: str | None = None
+    start: Turn | None = None
+
+    @property
+    def shown_turns(self) -> list[Turn]:
+        """Every turn to show, turn 0 (a start picture) first."""
+        return [self.start, *self.turns] if self.start is not None else list(self.turns)
 
     def image_path(self, turn: Turn) -> Path | None:
         """The path of ``turn``'s stored image, None when the turn has none; StorageError when it would lead
@@ -182,7 +197,10 @@ class Journal:
                 os.fsync(journal.fileno())
         except OSError as error:  # a full disk: said with the file it could not write
             raise StorageError(f"{self._journal}: cannot be written: {error.strerror or error}") from error
-        self.conversation.turns.append(turn)
+        if turn.step == 0:
+            self.conversation.start = turn
+        else:
+            self.conversation.turns.append(turn)
 
     def finish(self, status: Status, detail: str = "") -> ConversationInfo:
         self._before_writing()
@@ -415,7 +433,14 @@ def load_conversation(folder: Path) -> Conversation:
     if info.id != folder.name:
         raise StorageError(f"{info_file}: id {info.id!r} is not its folder's name")
     contents = read_journal(inside(folder, JOURNAL_FILE, str(folder)))
-    return Conversation(folder, info, contents.turns, contents.damage)
+    return _conversation(folder, info, contents.turns, contents.damage)
+
+
+def _conversation(folder: Path, info: ConversationInfo, turns: list[Turn], damage: str | None) -> Conversation:
+    """A conversation of ``turns`` as the journal lists them: a turn 0 (a start picture) is held apart."""
+    if turns and turns[0].step == 0:
+        return Conversation(folder, info, turns[1:], damage, start=turns[0])
+    return Conversation(folder, info, turns, damage)
 
 
 def load_run(folder: Path) -> Run:

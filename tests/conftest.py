@@ -54,7 +54,10 @@ def offline_line(catalog) -> TelephoneLine:
 def fresh_line(offline_line) -> TelephoneLine:
     """The offline models with an empty embedding cache, so each test sees its own embedder calls."""
     return TelephoneLine(
-        offline_line.t2i, offline_line.i2t, offline_line.embedder, EmbeddingCache(offline_line.embedder)
+        offline_line.drawers[0],
+        offline_line.describers[0],
+        offline_line.embedder,
+        EmbeddingCache(offline_line.embedder),
     )
 
 

@@ -159,9 +159,11 @@ def turn_frame(conversation: Conversation, turn: Turn, fonts: _Fonts | None = No
     draw.text((MARGIN, MARGIN + PICTURE + 16), lines[0], fill=GREY, font=font)
 
     y = MARGIN - 4
-    draw.text((PANEL_X, y), f"Turn {turn.step} of {info.turns}", fill=WHITE, font=fonts.at(34, bold=True))
+    heading = f"Turn {turn.step} of {info.turns}" if turn.step else "Turn 0: the picture it started from"
+    draw.text((PANEL_X, y), heading, fill=WHITE, font=fonts.at(34, bold=True))
     y = _block(draw, y + 56, "PROMPT", info.prompt, WHITE, fonts, 4)
-    y = _block(draw, y, "DRAWN FROM", turn.text, DRAWN, fonts, 4)
+    if turn.step:
+        y = _block(draw, y, "DRAWN FROM", turn.text, DRAWN, fonts, 4)
     if turn.caption is not None:
         answer, colour = turn.caption, CAPTION
     else:
@@ -182,7 +184,7 @@ def write_animation(conversation: Conversation, path: Path, *, seconds_per_turn:
     if not conversation.turns:
         raise InvalidInput(f"conversation {conversation.info.id} has no turns to animate")
     fonts = _fonts()
-    frames = [turn_frame(conversation, turn, fonts) for turn in conversation.turns]
+    frames = [turn_frame(conversation, turn, fonts) for turn in conversation.shown_turns]
     durations = [round(seconds_per_turn * 1000)] * len(frames)
     durations[-1] *= 2
     buffer = BytesIO()

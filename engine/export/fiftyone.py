@@ -44,7 +44,7 @@ def export_fiftyone(run: Run, folder: Path) -> Exported:
     samples, skipped = [], []
     for conversation in run.conversations:
         info = conversation.info
-        for turn in conversation.turns:
+        for turn in conversation.shown_turns:  # a start picture is turn 0: step_number -1, tagged start-picture
             image = conversation.image_path(turn)
             if image is None or turn.caption is None:
                 continue
@@ -57,12 +57,12 @@ def export_fiftyone(run: Run, folder: Path) -> Exported:
             samples.append(
                 {
                     "filepath": f"data/{name}",
-                    "tags": [info.level],
+                    "tags": [info.level] + (["start-picture"] if turn.step == 0 else []),
                     "conversation_name": info.id,
                     "prompt": info.prompt,
                     "level": info.level,
-                    "t2i_model": info.t2i,
-                    "i2t_model": info.i2t,
+                    "t2i_model": turn.t2i,  # the model that played this turn (a lineup takes turns)
+                    "i2t_model": turn.i2t,
                     "step_number": turn.step - 1,
                     "text_before": turn.text,
                     "text_after": turn.caption,

@@ -102,7 +102,7 @@ def _scaled(path: Path) -> Image.Image | None:
 
 def filmstrip(conversation: Conversation, cells: _Cells) -> Image.Image:
     info = conversation.info
-    turns = conversation.turns
+    turns = conversation.shown_turns  # a game from a picture starts with it: turn 0
     text_height = 2 * TEXT_LINES * LINE_HEIGHT + 3 * MARGIN
     width = max(len(turns), 1) * (CELL + MARGIN) + MARGIN
     height = 40 + CELL + text_height
@@ -119,7 +119,7 @@ def filmstrip(conversation: Conversation, cells: _Cells) -> Image.Image:
             draw.rectangle((x, 40, x + CELL, 40 + CELL), outline=INK)
         _write(strip, (x + 4, 44), f"{turn.step}", INK, 14)
         y = 40 + CELL + MARGIN
-        for line in _lines(turn.text):
+        for line in _lines(turn.text if turn.step else "(the picture the game started from)"):
             _write(strip, (x, y), line, RED, 12)
             y += LINE_HEIGHT
         y = 40 + CELL + 2 * MARGIN + TEXT_LINES * LINE_HEIGHT
@@ -133,7 +133,7 @@ def filmstrip(conversation: Conversation, cells: _Cells) -> Image.Image:
 
 def _stamp(conversation: Conversation) -> str:
     """What a strip shows, hashed: its conversation's settings and turns."""
-    drawn = [conversation.info.to_json(), [turn.to_json() for turn in conversation.turns]]
+    drawn = [conversation.info.to_json(), [turn.to_json() for turn in conversation.shown_turns]]
     return hashlib.sha256(json.dumps(drawn, sort_keys=True).encode("utf-8")).hexdigest()
 
 

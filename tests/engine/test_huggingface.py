@@ -54,7 +54,7 @@ def test_a_tiny_diffusers_blip_clip_trio_plays_a_game_with_image_distances(saved
         entry("tiny-clip", "embed", saved["clip"]),
     )
     line = build_line(catalog, "tiny-sd", "tiny-blip", "tiny-clip")
-    assert line.embedder.takes_images and line.t2i.device == "cpu"
+    assert line.embedder.takes_images and line.drawers[0].device == "cpu"
     events = list(line.play(load_prompts()[0], 2, RunStore.create("game", {}, tmp_path / "run"), seed=4))
     assert events[-1].status == "finished", events[-1].detail
 
@@ -68,9 +68,9 @@ def test_a_tiny_diffusers_blip_clip_trio_plays_a_game_with_image_distances(saved
     assert second.text == first.caption
     assert first.image_to_previous_image is None and 0.0 <= second.image_to_previous_image <= 2.0
 
-    redrawn = line.t2i.generate(first.text, seed=12345)
-    assert redrawn.data == line.t2i.generate(first.text, seed=12345).data, "the same seed draws the same picture"
-    assert redrawn.data != line.t2i.generate(first.text, seed=54321).data
+    redrawn = line.drawers[0].generate(first.text, seed=12345)
+    assert redrawn.data == line.drawers[0].generate(first.text, seed=12345).data, "the same seed draws the same picture"
+    assert redrawn.data != line.drawers[0].generate(first.text, seed=54321).data
 
 
 def test_a_captioner_with_a_chat_template_is_asked_the_instruction(saved, tmp_path):

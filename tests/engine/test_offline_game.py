@@ -59,7 +59,7 @@ def test_ten_turn_game_is_journaled_with_images_and_distances(tmp_path, fresh_li
 
 def test_prompt_is_embedded_once_per_game(tmp_path, offline_line):
     embedder = Recording(offline_line.embedder)
-    line = TelephoneLine(offline_line.t2i, offline_line.i2t, embedder)
+    line = TelephoneLine(offline_line.drawers[0], offline_line.describers[0], embedder)
     prompt = load_prompts()[1]
     list(line.play(prompt, 4, RunStore.create("game", {}, tmp_path / "run"), seed=1))
     embedded = [texts[0] for name, texts in embedder.calls if name == "embed_texts"]

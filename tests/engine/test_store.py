@@ -102,8 +102,8 @@ def test_unfinished_game_resumes_where_it_stopped_without_repeating_calls(tmp_pa
             break
     stopped.close()  # the process is gone after turn 2: turns 1-2 are on disk, nothing else
 
-    painter = Recording(offline_line.t2i)
-    reader = Recording(offline_line.i2t)
+    painter = Recording(offline_line.drawers[0])
+    reader = Recording(offline_line.describers[0])
     resumed = list(TelephoneLine(painter, reader, offline_line.embedder).play(prompt, 5, store, seed=3))
     assert isinstance(resumed[0], ConversationStarted) and resumed[0].first_step == 3
     assert painter.count("generate") == 3 and reader.count("describe") == 3

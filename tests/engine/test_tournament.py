@@ -45,7 +45,7 @@ def plan(t2i=("sketch-painter",), i2t=("sketch-reader",), embedder="minilm", pro
 
 def test_offline_tournament_journals_every_game_and_embeds_each_prompt_once(tmp_path, catalog, offline_line):
     recorded = Recording(offline_line.embedder)
-    models = {"t2i": offline_line.t2i, "i2t": offline_line.i2t, "embed": recorded}
+    models = {"t2i": offline_line.drawers[0], "i2t": offline_line.describers[0], "embed": recorded}
     chosen = plan(prompts=3, turns=3)
     store = start_tournament(chosen, tmp_path / "run")
     with RunSession(store, catalog, models=lambda _, kind: models[kind]) as session:

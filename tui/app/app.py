@@ -26,6 +26,7 @@ from engine import (
     DEFAULT_MODELS,
     DEFAULT_RUNS_FOLDER,
     DEFAULT_TURNS,
+    PERSON,
     Catalog,
     Conversation,
     Embedder,
@@ -164,11 +165,18 @@ class TelephoneApp(App[None]):
                 self._models[model_id, kind] = self.catalog.create(model_id, kind)
             return self._models[model_id, kind]
 
-    def line(self, t2i: str, i2t: str, embedder: str) -> TelephoneLine:
-        """A telephone line of the app's ready models (the catalog checked each one's kind when building it)."""
+    def line(
+        self, t2i: Sequence[str], i2t: Sequence[str], embedder: str, person: ImageToText | None = None
+    ) -> TelephoneLine:
+        """A telephone line of the app's ready models (the catalog checked each one's kind when building it),
+        lineups taking turns in order; ``person`` plays "you" among the describers."""
+        describers = [
+            person if model_id == PERSON and person is not None else cast(ImageToText, self.model(model_id, "i2t"))
+            for model_id in i2t
+        ]
         return TelephoneLine(
-            cast(TextToImage, self.model(t2i, "t2i")),
-            cast(ImageToText, self.model(i2t, "i2t")),
+            [cast(TextToImage, self.model(model_id, "t2i")) for model_id in t2i],
+            describers,
             cast(Embedder, self.model(embedder, "embed")),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,16 @@ class GameEvent(Message):
         super().__init__()
         self.event = event
         self.spent = spent
+
+
+class PersonAsked(Message):
+    """The game waits for the person at the keyboard to describe ``image``: their words (or None, to stop)
+    go into ``answer``, which the game's worker waits on."""
+
+    def __init__(self, image: Path, answer: Future[str | None]) -> None:
+        super().__init__()
+        self.image = image
+        self.answer = answer
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from engine import find_runs, load_run
+from engine import find_runs, load_prompts, load_run, load_start_picture, sample_run
 from tui.app.app import TelephoneApp
 from tui.app.screens.attractor_screen import AttractorScreen
 from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
-from tui.app.screens.picker_screen import PickerScreen
+from tui.app.screens.picker_screen import GameSettings, PickerScreen
 from tui.app.screens.tournament_screen import TournamentScreen
 
 SIZE = (110, 34)
@@ -73,6 +73,37 @@ async def capture(out: Path) -> list[Path]:
             await pilot.press("a")
             await _wait(pilot, lambda: isinstance(app.screen, AttractorScreen) and app.screen.report is not None)
             written.append(Path(app.save_screenshot("attractors.svg", str(out))))
+        written += await _people_and_pictures(Path(runs), out)
+    return written
+
+
+async def _people_and_pictures(runs: Path, out: Path) -> list[Path]:
+    """A game started from a picture (the shipped sample's first drawing) with you among the describers: the
+    text box at your turn, then the finished game back at its turn 0."""
+    sample = next(c for c in load_run(sample_run()).conversations if c.turns)
+    picture = load_start_picture(sample.image_path(sample.turns[0]) or Path())
+    settings = GameSettings(
+        ("sketch-painter",), ("you", "sketch-reader"), "minilm", load_prompts()[0], 3, picture=picture
+    )
+    app = TelephoneApp(runs_dir=runs, image_mode="halfcell", pace=0.0)
+    written: list[Path] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_game(settings)
+        for answer in ("a red apple on a wooden table by a window", "a round red fruit on brown wood"):
+            while not (isinstance(app.screen, GameScreen) and app.screen.asking is not None):
+                await pilot.pause(0.05)  # the game's worker waits for the answer: only the pictures are waited for
+            await pilot.press(*answer)
+            decoding = [worker for worker in app.workers if worker.group == "decode"]
+            if decoding:  # (an empty list would mean every worker)
+                await app.workers.wait_for_complete(decoding)
+            await pilot.pause()
+            if not written:
+                written.append(Path(app.save_screenshot("person.svg", str(out))))
+            await pilot.press("enter")
+        await _wait(pilot, lambda: isinstance(app.screen, GameScreen) and not app.screen.running)
+        await pilot.press("home")
+        await _wait(pilot, lambda: True)
+        written.append(Path(app.save_screenshot("from-picture.svg", str(out))))
     return written
 
 

@@ -6,11 +6,13 @@ import argparse
 import json
 import logging
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from rich.logging import RichHandler
 from rich.markup import escape
+from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +24,7 @@ from engine import (
     LOCATIONS,
     MAX_TURNS,
     MIN_TURNS,
+    PERSON,
     Budget,
     BudgetReached,
     CallStarted,
@@ -29,10 +32,12 @@ from engine import (
     ConversationFinished,
     DistancesReady,
     ModelSurvey,
+    Person,
     Prompt,
     RetryScheduled,
     RunSession,
     RunStore,
+    StartPicture,
     TelephoneError,
     TelephoneLine,
     Turn,
@@ -42,6 +47,7 @@ from engine import (
     listing_note,
     load_prompts,
     load_run,
+    load_start_picture,
     parse_budget,
     prompt_for_text,
     shipped_catalog_path,
@@ -64,12 +70,21 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     play = commands.add_parser("play", help="play one game and save it")
-    play.add_argument("--t2i", default=DEFAULT_MODELS["t2i"], help="text→image model id")
-    play.add_argument("--i2t", default=DEFAULT_MODELS["i2t"], help="image→text model id")
+    play.add_argument(
+        "--t2i", default=DEFAULT_MODELS["t2i"], help="text→image model id, or several (A,B) drawing in turn"
+    )
+    play.add_argument(
+        "--i2t",
+        default=DEFAULT_MODELS["i2t"],
+        help=f"image→text model id, or several (C,D) describing in turn; {PERSON!r} is you, asked on the terminal",
+    )
     play.add_argument("--embedder", default=DEFAULT_MODELS["embed"], help="embedder model id")
     which = play.add_mutually_exclusive_group()
     which.add_argument("--prompt", help="the text to start from")
     which.add_argument("--prompt-id", help="a prompt id from `aitelephone prompts`")
+    which.add_argument(
+        "--from-image", type=Path, metavar="PATH", help="start from a picture (PNG, JPEG, WebP): turn 0 describes it"
+    )
     play.add_argument(
         "--turns",
         type=int,
@@ -122,23 +137,25 @@ def _error(message: str) -> int:
 def _play(args: argparse.Namespace) -> int:
     catalog = Catalog.load()
     prompts = load_prompts()
-    if args.prompt is not None:
-        prompt = prompt_for_text(args.prompt, prompts)
+    start: Prompt | StartPicture
+    if args.from_image is not None:
+        start = load_start_picture(args.from_image)
+    elif args.prompt is not None:
+        start = prompt_for_text(args.prompt, prompts)
     else:
-        prompt = find_prompt(args.prompt_id, prompts) if args.prompt_id else prompts[0]
+        start = find_prompt(args.prompt_id, prompts) if args.prompt_id else prompts[0]
     turns = validate_turns(args.turns)
     cap = parse_budget(args.budget) if args.budget is not None else None
-    line = build_line(catalog, args.t2i, args.i2t, args.embedder)
-    with RunSession(start_game_run(turns, args.seed, args.out), catalog, cap) as session:
-        line, store, budget = session.metered(line), session.store, session.budget
-        pair = Text.assemble(
-            (f"{line.t2i.model_id} ⇄ {line.i2t.model_id}", "bold"), f"  measured by {line.embedder.model_id}"
-        )
-        console.print(pair)
-        console.print(Text(prompt.text, style="red"))
-        finished = _play_with_status(line, prompt, turns, store, args.seed, budget)
+    with console.status("") as status:
+        line = build_line(catalog, args.t2i, args.i2t, args.embedder, Person(partial(_ask_on_terminal, status)))
+        with RunSession(start_game_run(turns, args.seed, args.out), catalog, cap) as session:
+            line, store, budget = session.metered(line), session.store, session.budget
+            pair = Text.assemble((f"{line.t2i} ⇄ {line.i2t}", "bold"), f"  measured by {line.embedder.model_id}")
+            console.print(pair)
+            console.print(Text(start.prompt.text if isinstance(start, StartPicture) else start.text, style="red"))
+            finished = _play_with_status(line, start, turns, store, args.seed, budget, status)
     conversation = store.conversation(finished.conversation_id)
-    console.print(_distance_table(conversation.turns))
+    console.print(_distance_table(conversation.shown_turns))
     console.print(
         f"{finished.status}: {finished.turns_played} turns saved in [bold]{escape(str(store.folder))}[/]; "
         f"{budget.summary()}"
@@ -146,44 +163,74 @@ def _play(args: argparse.Namespace) -> int:
     return 0 if finished.status == "finished" else 1
 
 
+def _ask_on_terminal(status: Status, image: Path) -> str | None:
+    """A person's turn on the command line: the picture's path, and a line of description read from the
+    terminal (or standard input); None, to stop the game, at the end of the input."""
+    status.stop()  # the spinner would draw over what they type
+    try:
+        console.print(f"[bold]your turn:[/] describe the picture in [bold]{escape(str(image))}[/]")
+        while True:
+            try:
+                answer = console.input("[green]your description[/] (empty line: ask again): ")
+            except EOFError:
+                return None
+            if answer.strip():
+                return answer
+    finally:
+        status.start()
+
+
 def _play_with_status(
-    line: TelephoneLine, prompt: Prompt, turns: int, store: RunStore, seed: int, budget: Budget
+    line: TelephoneLine,
+    start: Prompt | StartPicture,
+    turns: int,
+    store: RunStore,
+    seed: int,
+    budget: Budget,
+    status: Status,
 ) -> ConversationFinished:
     """Play the game, printing each turn as it ends under a status line of the call in flight and the spend."""
-    with console.status("starting…") as status:
 
-        def waiting(event: RetryScheduled) -> None:
-            status.update(
-                f"turn {event.step}/{turns}: {event.model_id}: {event.reason} — retrying in {event.seconds:.0f} s"
-            )
+    def waiting(event: RetryScheduled) -> None:
+        status.update(
+            f"turn {event.step}/{turns}: {event.model_id}: {event.reason} — retrying in {event.seconds:.0f} s"
+        )
 
-        for event in line.play(prompt, turns, store, seed=seed, on_retry=waiting):
-            if isinstance(event, CallStarted):
-                status.update(f"turn {event.step}/{turns}: {event.summary} · {budget.summary()}")
-            elif isinstance(event, DistancesReady):
-                _print_turn(event.turn, turns)
-            elif isinstance(event, TurnFailed):
-                console.print(f"[bold red]turn {event.turn.step} failed:[/] {escape(str(event.turn.error))}")
-            elif isinstance(event, BudgetReached):
-                console.print(f"[yellow]{event.summary}[/]: {BUDGET_ADVICE}")
-            elif isinstance(event, ConversationFinished):
-                finished = event
+    for event in line.play(start, turns, store, seed=seed, on_retry=waiting):
+        if isinstance(event, CallStarted):
+            status.update(f"turn {event.step}/{turns}: {event.summary} · {budget.summary()}")
+        elif isinstance(event, DistancesReady):
+            _print_turn(event.turn, turns)
+        elif isinstance(event, TurnFailed):
+            console.print(f"[bold red]turn {event.turn.step} failed:[/] {escape(str(event.turn.error))}")
+        elif isinstance(event, BudgetReached):
+            console.print(f"[yellow]{event.summary}[/]: {BUDGET_ADVICE}")
+        elif isinstance(event, ConversationFinished):
+            finished = event
     return finished
 
 
 def _print_turn(turn: Turn, turns: int) -> None:
-    console.rule(f"turn {turn.step}/{turns} · distance to prompt {turn.distance_to_prompt:.3f}", align="left")
+    if turn.step == 0:
+        console.rule(f"turn 0 · the picture, described by {turn.i2t}", align="left")
+    else:
+        players = f"{turn.t2i} → {turn.i2t}"
+        console.rule(
+            f"turn {turn.step}/{turns} · {players} · distance to prompt {turn.distance_to_prompt:.3f}", align="left"
+        )
     console.print(Text(turn.caption or "", style="green"))
-    console.print(
-        f"[dim]{escape(str(turn.image))} · draw {turn.t2i_seconds:.2f}s · describe {turn.i2t_seconds:.2f}s[/]"
-    )
+    draw = f" · draw {turn.t2i_seconds:.2f}s" if turn.t2i_seconds is not None else ""
+    console.print(f"[dim]{escape(str(turn.image))}{draw} · describe {turn.i2t_seconds:.2f}s[/]")
 
 
 def _distance_table(turns: list[Turn]) -> Table:
-    table = Table("step", "to prompt", "to previous", "image→prompt", "image→previous", title="Drift per step")
+    table = Table(
+        "step", "players", "to prompt", "to previous", "image→prompt", "image→previous", title="Drift per step"
+    )
     for turn in turns:
+        players = Text(f"{turn.t2i} → {turn.i2t}" if turn.step else f"picture → {turn.i2t}")
         if turn.error:
-            table.add_row(str(turn.step), Text(turn.error, style="red"), "", "", "")
+            table.add_row(str(turn.step), players, Text(turn.error, style="red"), "", "", "")
             continue
         distances = (
             turn.distance_to_prompt,
@@ -191,7 +238,7 @@ def _distance_table(turns: list[Turn]) -> Table:
             turn.image_to_prompt,
             turn.image_to_previous_image,
         )
-        table.add_row(str(turn.step), *(f"{value:.3f}" if value is not None else "–" for value in distances))
+        table.add_row(str(turn.step), players, *(f"{value:.3f}" if value is not None else "–" for value in distances))
     return table
 
 
@@ -280,16 +327,18 @@ def _show(args: argparse.Namespace) -> int:
         error_console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
     for conversation in run.conversations:
         info = conversation.info
-        console.rule(Text(f"{info.id} · {info.t2i} ⇄ {info.i2t} · {info.level} · {info.status}"), align="left")
+        console.rule(Text(f"{info.id} · {info.pair} · {info.level} · {info.status}"), align="left")
         if conversation.damage:
             console.print(Text(f"damaged: only its first {len(conversation.turns)} turns can be read", style="red"))
         console.print(Text(shortened(info.prompt), style="red"))
-        table = Table("step", "drawn", "caption", "to prompt", "repeatable", expand=True)
-        for turn in conversation.turns:
+        table = Table("step", "players", "drawn", "caption", "to prompt", "repeatable", expand=True)
+        for turn in conversation.shown_turns:
             distance = f"{turn.distance_to_prompt:.3f}" if turn.distance_to_prompt is not None else "–"
+            drawn = Text(shortened(turn.text), style="red") if turn.step else Text(f"(the picture: {turn.image})")
             table.add_row(
                 str(turn.step),
-                Text(shortened(turn.text), style="red"),
+                Text(f"{turn.t2i or 'picture'} → {turn.i2t}" + (" (a person)" if turn.person else "")),
+                drawn,
                 Text(shortened(turn.caption or turn.error or ""), style="green" if turn.caption else "red"),
                 distance,
                 "?" if turn.reproducible is None else "yes" if turn.reproducible else "no",

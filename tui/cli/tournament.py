@@ -30,6 +30,7 @@ from engine import (
     InvalidInput,
     LeaderboardRow,
     ModelUnavailable,
+    PlayerRow,
     RunSession,
     RunStore,
     Tournament,
@@ -41,6 +42,7 @@ from engine import (
     load_prompts,
     load_run,
     parse_budget,
+    parse_chain,
     resume_plan,
     run_embedder,
     start_tournament,
@@ -55,6 +57,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     tournament = commands.add_parser("tournament", help="play every t2i × i2t pair on the prompts")
     tournament.add_argument("--t2i", default=DEFAULT_MODELS["t2i"], help="comma-separated text→image ids")
     tournament.add_argument("--i2t", default=DEFAULT_MODELS["i2t"], help="comma-separated image→text ids")
+    tournament.add_argument(
+        "--chain",
+        action="append",
+        default=[],
+        metavar="A,B/C,D",
+        help="also play this lineup (text→image ids / image→text ids, taking turns in order) on every prompt",
+    )
     tournament.add_argument("--embedder", default=DEFAULT_MODELS["embed"])
     tournament.add_argument("--prompts", default="catalog", help='"catalog" or comma-separated prompt ids')
     tournament.add_argument("--turns", type=int, default=DEFAULT_TURNS)
@@ -118,7 +127,10 @@ def plan_from(args: argparse.Namespace, catalog: Catalog) -> TournamentPlan:
     """The plan the arguments describe; every model must exist, and must run here unless it is a dry run."""
     prompts = load_prompts()
     chosen = prompts if args.prompts == "catalog" else [find_prompt(p, prompts) for p in _ids(args.prompts)]
-    plan = TournamentPlan(_ids(args.t2i), _ids(args.i2t), args.embedder, tuple(chosen), args.turns, args.seed)
+    chains = tuple(parse_chain(chain) for chain in args.chain)
+    plan = TournamentPlan(
+        _ids(args.t2i), _ids(args.i2t), args.embedder, tuple(chosen), args.turns, args.seed, chains=chains
+    )
     for kind, ids in plan.models_by_kind.items():
         for model_id in ids:
             catalog.get(model_id, kind) if args.dry_run else catalog.require_available(model_id, kind)
@@ -224,6 +236,14 @@ def _print_leaderboards(analysis: Analysis) -> None:
     if analysis.partial_note:
         console.print(f"[yellow]{analysis.partial_note}[/]")
     console.print(f"[dim]{CONVERGENCE_LEGEND}[/]")
+    if people := analysis.people_note(None):
+        console.print(Text(people))
+    players = analysis.players()
+    if players:
+        table = Table(*PlayerRow.HEADINGS, title="Players in mixed games: how far their own turns move the caption")
+        for player in players:
+            table.add_row(*player.cells)
+        console.print(table)
 
 
 def analyze(args: argparse.Namespace) -> int:

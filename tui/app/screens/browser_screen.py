@@ -17,7 +17,17 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label
 from textual.worker import get_current_worker
 
-from engine import Conversation, InvalidInput, Prompt, Run, StorageError, load_runs, resume_plan, terminal_safe
+from engine import (
+    Conversation,
+    InvalidInput,
+    Prompt,
+    Run,
+    StorageError,
+    load_runs,
+    load_start_picture,
+    resume_plan,
+    terminal_safe,
+)
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.screens.picker_screen import GameSettings
 from tui.app.typed import telephone_app
@@ -274,7 +284,21 @@ class RunBrowserScreen(Screen[None]):
             self.notify(f"this game is {info.status} already; nothing to resume", severity="information")
             return
         prompt = Prompt(info.prompt_id, info.level, info.prompt)
-        app.start_game(GameSettings(info.t2i, info.i2t, info.embedder, prompt, info.turns, info.seed, row.run.folder))
+        start = row.conversation.start
+        picture = None
+        if info.start_picture is not None:  # played on from the picture the run keeps as turn 0
+            path = row.conversation.image_path(start) if start is not None else None
+            if path is None:
+                self.notify("the picture this game started from is not in its run", severity="warning")
+                return
+            try:
+                picture = load_start_picture(path)
+            except InvalidInput as error:
+                self.notify(str(error), severity="warning", markup=False)
+                return
+        folder = row.run.folder
+        settings = (info.drawers, info.describers, info.embedder, prompt, info.turns, info.seed, folder, picture)
+        app.start_game(GameSettings(*settings))
 
     def action_back(self) -> None:
         filter_box = self.query_one("#filter", Input)

@@ -1,18 +1,22 @@
 """The game: turns play in a worker thread and arrive here as engine events, in messages; Space pauses it
-after the call in flight and resumes it; f shows it on the stage."""
+after the call in flight and resumes it; f shows it on the stage. When the person at the keyboard has a turn,
+a text box under the picture takes their description (Enter sends it)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import on, work
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import var
 from textual.timer import Timer
-from textual.widgets import Label
+from textual.widgets import Input, Label
 from textual.worker import get_current_worker
 
 from engine import (
@@ -23,6 +27,7 @@ from engine import (
     DistancesReady,
     Event,
     ImageReady,
+    Person,
     RetryScheduled,
     RunSession,
     RunStore,
@@ -32,7 +37,7 @@ from engine import (
     game_cost,
     start_game_run,
 )
-from tui.app.messages import GameError, GameEvent
+from tui.app.messages import GameError, GameEvent, PersonAsked
 from tui.app.screens.conversation_screen import BACK, FORWARD, PRESENT, ConversationScreen
 from tui.app.screens.picker_screen import GameSettings
 from tui.app.typed import telephone_app
@@ -76,16 +81,23 @@ class GameScreen(ConversationScreen):
         self.drawing = settings.prompt.text  # the text of the turn in progress
         self.estimate = 0.0  # what it should cost (paid models only show their spending)
         self.ticker: Timer | None = None  # the elapsed time, once a second
+        self.asking: Future[str | None] | None = None  # the person's answer the worker waits for
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        answer = Input(placeholder="describe the picture in your own words; Enter sends, Escape stops", id="answer")
+        answer.display = False  # shown while the person at the keyboard has a turn
+        yield answer
 
     def new_view(self) -> ConversationView:
         settings = self.settings
         pictures = telephone_app(self).pictures
-        return ConversationView(
-            settings.prompt.text, settings.embedder, settings.turns, pictures, presenting=self.presenting
-        )
+        mixed = len(set(settings.t2i)) > 1 or len(set(settings.i2t)) > 1
+        prompt = settings.picture.prompt.text if settings.picture else settings.prompt.text
+        return ConversationView(prompt, settings.embedder, settings.turns, pictures, self.presenting, mixed)
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.settings.t2i} ⇄ {self.settings.i2t}"
+        self.sub_title = self.settings.pair
         app = telephone_app(self)
         settings = self.settings
         self.estimate = game_cost(app.catalog, settings.t2i, settings.i2t, settings.embedder, settings.turns)
@@ -103,7 +115,7 @@ class GameScreen(ConversationScreen):
         settings = self.settings
         try:
             app = telephone_app(self)
-            line = app.line(settings.t2i, settings.i2t, settings.embedder)
+            line = app.line(settings.t2i, settings.i2t, settings.embedder, Person(self._ask))
             store = start_game_run(settings.turns, settings.seed, settings.folder, runs_folder=app.runs_dir)
             with RunSession(store, app.catalog) as session:
                 line, budget = session.metered(line), session.budget
@@ -113,7 +125,7 @@ class GameScreen(ConversationScreen):
 
                 turn_started = time.monotonic()
                 events = line.play(
-                    settings.prompt, settings.turns, store, seed=settings.seed, cancel=self.cancel, on_retry=show
+                    settings.start, settings.turns, store, seed=settings.seed, cancel=self.cancel, on_retry=show
                 )
                 for event in events:
                     show(event)
@@ -129,11 +141,46 @@ class GameScreen(ConversationScreen):
         except (TelephoneError, OSError) as error:
             self.post_message(GameError(str(error)))
 
+    def _ask(self, image: Path) -> str | None:
+        """The person's turn, in the worker: the screen shows the text box and the worker waits for Enter
+        (the answer), or for the game to be stopped (None)."""
+        answer: Future[str | None] = Future()
+        self.post_message(PersonAsked(image, answer))
+        self._hold(answer.done)
+        return answer.result() if answer.done() else None
+
+    def on_person_asked(self, message: PersonAsked) -> None:
+        if self.cancel.is_set():
+            message.answer.set_result(None)
+            return
+        self.asking = message.answer
+        self.call = "your turn: describe the picture (Enter sends)"
+        answer = self.query_one("#answer", Input)
+        answer.display = True
+        answer.focus()
+
+    @on(Input.Submitted, "#answer")
+    def _answered(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip() or self.asking is None:
+            self.app.bell()  # an empty description would be drawn as nothing
+            return
+        self._answer(event.value)
+
+    def _answer(self, text: str | None) -> None:
+        """Hand the person's words (None: stop) to the waiting worker and put the text box away."""
+        if self.asking is not None and not self.asking.done():
+            self.asking.set_result(text)
+        self.asking = None
+        answer = self.query_one("#answer", Input)
+        answer.value, answer.display = "", False
+        self.query_one("#turn-list").focus()
+
     @staticmethod
     def _show_saved_turns(store: RunStore, conversation_id: str, show: Callable[[Event], None]) -> None:
         """A resumed game shows the turns it had before the new ones come."""
         saved = store.conversation(conversation_id)
-        for turn in saved.turns:
+        for turn in saved.shown_turns:
             if turn.error is None:
                 show(DistancesReady(saved.info.id, turn, saved.image_path(turn)))
 
@@ -205,6 +252,10 @@ class GameScreen(ConversationScreen):
     def watch_stage_state(self, state: str) -> None:
         self.query_one(Stage).state = state
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the person types, the arrows, Home and End move in their text, not between turns."""
+        return not (action in ("step", "first", "latest") and self.asking is not None)
+
     def action_pause(self) -> None:
         """Pause after the call in flight, or resume."""
         if not self.running:
@@ -236,10 +287,12 @@ class GameScreen(ConversationScreen):
         self.app.pop_screen()
 
     def _let_go(self) -> None:
-        """Tell the worker to stop after the call in flight, paused or not."""
+        """Tell the worker to stop after the call in flight, paused or not (a person's turn unanswered)."""
         self.cancel.set()
         self.resumed.set()
         self.paused = False
+        if self.asking is not None:
+            self._answer(None)
 
     def action_latest(self) -> None:
         view = self.query_one(ConversationView)

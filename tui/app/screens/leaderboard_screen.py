@@ -38,6 +38,7 @@ class LeaderboardScreen(Screen[None]):
         yield Header()
         yield Label(Text(f"reading {self.folder.name}…"), id="status")
         yield Label(id="partial")
+        yield Label(id="people")
         with Horizontal(id="board"):
             yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
             yield PlotextPlot(id="chart")
@@ -47,7 +48,7 @@ class LeaderboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"leaderboard · {self.folder.name}"
         self.query_one(DataTable).add_columns(*LeaderboardRow.HEADINGS)
-        self.query_one("#partial").display = False
+        self.query_one("#partial").display = self.query_one("#people").display = False
         self.query_one("#board").loading = True
         self._read()
 
@@ -108,6 +109,10 @@ class LeaderboardScreen(Screen[None]):
             return
         for row in self.analysis.leaderboard_rows(level):
             table.add_row(*(Text(cell) for cell in row.cells))
+        people = self.query_one("#people", Label)
+        note = self.analysis.people_note(level)  # how people keep meaning against the models, same prompts
+        people.update(Text(note))
+        people.display = bool(note)
         self.call_after_refresh(self._arrange)
         steps = 0
         for pair in self.analysis.pairs:

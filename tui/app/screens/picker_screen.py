@@ -1,4 +1,5 @@
-"""The first screen: choose the models of each role, the embedder, a prompt and the number of turns.
+"""The first screen: choose the models of each role (several, where they take turns), the embedder, a prompt
+(or a picture to start from) and the number of turns.
 
 The models are surveyed in a worker (asking the user's servers what they hold may take a second or two), so
 the screen is up at once with each role's default model; the lists fill in when the survey is back."""
@@ -24,34 +25,47 @@ from engine import (
     KINDS,
     LEVELS,
     MAX_TURNS,
+    PERSON,
     Availability,
     Catalog,
     InvalidInput,
     Kind,
     ModelSurvey,
     Prompt,
+    StartPicture,
     SurveyedModel,
     game_cost,
     last_call_seconds,
     load_prompts,
+    load_start_picture,
     parse_turns,
     price_phrase,
     prompt_for_text,
     survey_models,
 )
+from tui.app.screens.picture_chooser import PictureChooser
 from tui.app.typed import telephone_app
 from tui.app.widgets.model_list import ModelDetails, ModelList
 
 
 @dataclass(frozen=True)
 class GameSettings:
-    t2i: str
-    i2t: str
+    t2i: tuple[str, ...]  # the drawers, taking turns in this order
+    i2t: tuple[str, ...]  # the describers ("you" among them: the person at the keyboard)
     embedder: str
     prompt: Prompt
     turns: int
     seed: int = 0
     folder: Path | None = None  # the run to play in (to resume a game there); None: a new run
+    picture: StartPicture | None = None  # start from this picture instead of the prompt
+
+    @property
+    def start(self) -> Prompt | StartPicture:
+        return self.picture or self.prompt
+
+    @property
+    def pair(self) -> str:
+        return f"{','.join(self.t2i)} ⇄ {','.join(self.i2t)}"
 
 
 class PromptList(OptionList):
@@ -92,6 +106,7 @@ class PickerScreen(Screen[None]):
         ("ctrl+s", "start", "Start game"),
         ("ctrl+g", "tournament", "Tournament"),
         ("ctrl+r", "app.open_runs", "Replays"),
+        ("ctrl+o", "choose_picture", "Picture"),
     ]
     CSS_PATH = "picker_screen.tcss"
 
@@ -117,6 +132,9 @@ class PickerScreen(Screen[None]):
                 yield Label("turns", id="turns-label")
                 yield Input(str(DEFAULT_TURNS), id="turns", type="integer", max_length=len(str(MAX_TURNS)))
                 yield Button("Start ⏎", id="start", variant="primary")
+            yield Input(
+                placeholder="…or start from a picture: its path, or ctrl+o to choose one here", id="start-picture"
+            )
             yield Label("", id="problem")
         yield Footer()
 
@@ -142,14 +160,21 @@ class PickerScreen(Screen[None]):
         return {models.kind: models for models in self.query(ModelList)}
 
     def settings(self) -> GameSettings:
-        """The choices on screen; InvalidInput says what to fix."""
-        chosen = self.chosen_models()
+        """The choices on screen; InvalidInput says what to fix (a picture that cannot start a game included)."""
+        lineups = self.chosen_lineups()
         typed = self.query_one("#typed-prompt", Input).value
         prompt = prompt_for_text(typed, self.prompts) if typed.strip() else self.query_one(PromptList).chosen
         if prompt is None:
             raise InvalidInput("choose a prompt or type one")
         turns = parse_turns(self.query_one("#turns", Input).value)
-        return GameSettings(chosen["t2i"], chosen["i2t"], chosen["embed"], prompt, turns)
+        path = self.query_one("#start-picture", Input).value.strip()
+        picture = load_start_picture(Path(path).expanduser()) if path else None
+        embedder = self.chosen_models()["embed"]
+        return GameSettings(lineups["t2i"], lineups["i2t"], embedder, prompt, turns, picture=picture)
+
+    def chosen_lineups(self) -> dict[Kind, tuple[str, ...]]:
+        """The players chosen for each role, in playing order; InvalidInput when a role has none."""
+        return {kind: tuple(ids) for kind, ids in self.chosen_ids().items()}
 
     def chosen_ids(self) -> dict[Kind, list[str]]:
         """Each role's chosen models, in order (several where Space picked them); InvalidInput when a role has none."""
@@ -202,7 +227,8 @@ class PickerScreen(Screen[None]):
         except InvalidInput:
             self.query_one("#problem", Label).update("")
             return
-        cost = game_cost(self.catalog, chosen["t2i"], chosen["i2t"], chosen["embed"], turns)
+        lineups = self.chosen_lineups()
+        cost = game_cost(self.catalog, lineups["t2i"], lineups["i2t"], chosen["embed"], turns)
         self.query_one("#problem", Label).update(Text(f"this game costs {price_phrase(cost)}", style="dim"))
 
     def action_start(self) -> None:
@@ -219,11 +245,22 @@ class PickerScreen(Screen[None]):
         try:
             chosen = self.chosen_models()
             turns = parse_turns(self.query_one("#turns", Input).value)
+            if chosen["i2t"] == PERSON:
+                raise InvalidInput(f"a tournament is played by models; {PERSON!r} (a person) plays single games")
         except InvalidInput as error:
             self._problem(error)
             return
         self._problem(None)
         telephone_app(self).start_tournament(chosen, turns)
+
+    def action_choose_picture(self) -> None:
+        """Choose a picture file of the folder the app was started in for the path field."""
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.query_one("#start-picture", Input).value = str(path)
+
+        self.app.push_screen(PictureChooser(Path.cwd()), chosen)
 
     @on(OptionList.OptionSelected)
     def _option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -68,7 +68,8 @@ class ReplayScreen(ConversationScreen):
         info = self.conversation.info
         app = telephone_app(self)
         turns = len(self.conversation.turns)
-        return ConversationView(info.prompt, info.embedder, turns, app.pictures, presenting=self.presenting)
+        mixed = len(set(info.drawers)) > 1 or len(set(info.describers)) > 1
+        return ConversationView(info.prompt, info.embedder, turns, app.pictures, self.presenting, mixed)
 
     def on_mount(self) -> None:
         self._fill()
@@ -76,9 +77,10 @@ class ReplayScreen(ConversationScreen):
 
     def _fill(self) -> None:
         info = self.conversation.info
-        self.sub_title = f"replay · {info.t2i} ⇄ {info.i2t}"
+        self.sub_title = f"replay · {info.pair}"
         view = self.view
-        view.add_turns([(turn, self.conversation.image_path(turn)) for turn in self.conversation.turns], follow=False)
+        conversation = self.conversation
+        view.add_turns([(turn, conversation.image_path(turn)) for turn in conversation.shown_turns], follow=False)
         view.select(1)
         view.query_one("#turn-list").focus()
 
@@ -94,7 +96,7 @@ class ReplayScreen(ConversationScreen):
 
     def _show_status(self) -> None:
         info = self.conversation.info
-        parts = [f"turn {self.view.step}/{len(self.conversation.turns)}", info.level, info.status]
+        parts = [f"turn {self.view.shown_step}/{len(self.conversation.turns)}", info.level, info.status]
         if len(self.conversations) > 1:
             parts.insert(0, f"game {self.index + 1}/{len(self.conversations)} (n/p)")
         if info.detail:
@@ -115,7 +117,7 @@ class ReplayScreen(ConversationScreen):
     async def _advance(self) -> None:
         """One auto-play tick: the next turn; at the end the next game or the first turn again when looping."""
         view = self.view
-        if view.step < len(self.conversation.turns):
+        if view.step < len(view.turns):
             view.select(view.step + 1)
         elif self.looping and len(self.conversations) > 1:
             await self._switch_to(self.index + 1)
@@ -131,14 +133,14 @@ class ReplayScreen(ConversationScreen):
         self._restart_timer()  # a step by hand starts the wait for the next one afresh
 
     def action_first(self) -> None:
-        self.action_step(-len(self.conversation.turns))
+        self.action_step(-len(self.view.turns))
 
     def action_last(self) -> None:
-        self.action_step(len(self.conversation.turns))
+        self.action_step(len(self.view.turns))
 
     def action_play(self) -> None:
         self.playing = not self.playing
-        if self.playing and self.view.step == len(self.conversation.turns) and not self.looping:
+        if self.playing and self.view.step == len(self.view.turns) and not self.looping:
             self.view.select(1)  # played to the end: play again from the start
         self._restart_timer()
         self._show_status()

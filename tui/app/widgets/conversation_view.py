@@ -20,14 +20,20 @@ from tui.app.widgets.drift import DriftLine
 from tui.app.widgets.stage import Stage
 from tui.app.widgets.turn_image import TurnImage
 
+PICTURE_GIVEN = "(the picture the game started from)"  # what turn 0 drew from: nothing, it was given
+
 
 class TurnItem(ListItem):
     def __init__(self, turn: Turn) -> None:
         self.turn = turn
+        said: str
         if turn.error:
-            label = Text.assemble((f"{turn.step:>2} ", "bold"), turn.failure or "")
+            said = turn.failure or ""
+        elif turn.step == 0:
+            said = "picture"
         else:
-            label = Text.assemble((f"{turn.step:>2} ", "bold"), f"{turn.distance_to_prompt:.3f}")
+            said = f"{turn.distance_to_prompt:.3f}" if turn.distance_to_prompt is not None else "–"
+        label = Text.assemble((f"{turn.step:>2} ", "bold"), said, " ✎" if turn.person else "")
         super().__init__(Label(label), classes="-failed" if turn.error else "")
 
 
@@ -49,8 +55,10 @@ class ConversationView(Vertical):
         total: int,
         pictures: PictureSetup,
         presenting: bool = False,
+        mixed: bool = False,
     ) -> None:
         super().__init__()
+        self.mixed = mixed  # players take turns: each turn says who played it
         self.set_reactive(ConversationView.presenting, presenting)
         self.prompt = shortened(prompt)
         self.embedder = embedder
@@ -124,7 +132,7 @@ class ConversationView(Vertical):
             return  # the user is reading an earlier turn: do not pull them away
         self.query_one(Stage).show_progress(step, self.total, text, image)
         self.query_one("#turn-detail").border_title = f"Turn {step} of {self.total} (in progress)"
-        self.query_one("#drawn", Static).update(Text(text))
+        self.query_one("#drawn", Static).update(Text(text if step else PICTURE_GIVEN))
         self.query_one("#caption", Static).update(Text("…"))
         if image is not None:
             self.query_one("#turn-image", TurnImage).show(image)
@@ -141,8 +149,12 @@ class ConversationView(Vertical):
             listing.index = self.step - 1
         image = self.images[self.step - 1]
         self.query_one(Stage).show(turn, self.total, image, self.distances)
-        self.query_one("#turn-detail").border_title = f"Turn {turn.step} of {self.total} · {turn.reproducibility}"
-        self.query_one("#drawn", Static).update(Text(shortened(turn.text)))
+        players = f"{turn.t2i} → {turn.i2t} · " if self.mixed and turn.step else ""
+        if turn.step == 0:
+            players = f"the picture, described by {turn.i2t} · "
+        said = "a person's words" if turn.person else turn.reproducibility
+        self.query_one("#turn-detail").border_title = f"Turn {turn.step} of {self.total} · {players}{said}"
+        self.query_one("#drawn", Static).update(Text(shortened(turn.text) if turn.step else PICTURE_GIVEN))
         caption = self.query_one("#caption", Static)
         if turn.error:
             caption.update(Text(shortened(f"{(turn.failure or '').capitalize()}: {turn.error}")))
@@ -152,6 +164,11 @@ class ConversationView(Vertical):
         self.query_one("#turn-image", TurnImage).show(image)
         self._show_drift()
         self.post_message(self.StepChosen(self.step))
+
+    @property
+    def shown_step(self) -> int:
+        """The step of the turn shown (0: a start picture), or 0 before any turn."""
+        return self.turns[self.step - 1].step if self.turns and self.step else 0
 
     def _show_drift(self) -> None:
         """The drift line holds the distances up to the shown turn, with that turn's value and the embedder."""

@@ -1,6 +1,7 @@
 """The picker's list of one role's models: grouped by where they run (on this machine, your servers, hosted),
 usable ones first; those that cannot play folded under one line per provider with the reason said once
-(Enter unfolds it); type to filter; Space picks several, in order (1, 2, …), for games that take turns."""
+(Enter unfolds it); type to filter; Space picks several, in order (1, 2, …), for games that take turns. The
+describers' list ends with the person at the keyboard ("You")."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from engine import (
     KIND_NAMES,
     LOCATION_NAMES,
     LOCATIONS,
+    PERSON,
     Kind,
     ModelSurvey,
     SurveyedModel,
@@ -27,6 +29,7 @@ from engine import (
 FOLD = "fold:"  # the id of a folded group's line, before its provider's name
 FILTER_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/")
 SEARCHING = "looking for models…"
+PERSON_WORDS = "you (describe the pictures yourself)"
 
 
 class ModelList(OptionList):
@@ -47,6 +50,7 @@ class ModelList(OptionList):
         self.picked: list[str] = []  # Space's choices, in order
         self.unfolded: set[str] = set()  # providers whose unusable models are shown one by one
         self._wanted = default.entry.id  # the model to highlight once the list is rebuilt
+        self.takes_person = kind == "i2t"  # a person describes; nobody draws or embeds by hand
 
     def on_mount(self) -> None:
         self._rebuild()
@@ -64,7 +68,10 @@ class ModelList(OptionList):
         if self.picked:
             return list(self.picked)
         option = self.highlighted_option
-        return [option.id] if option is not None and option.id in self.models else []
+        return [option.id] if option is not None and option.id is not None and self._playable(option.id) else []
+
+    def _playable(self, option_id: str) -> bool:
+        return option_id in self.models or (self.takes_person and option_id == PERSON)
 
     @property
     def chosen(self) -> str | None:
@@ -101,13 +108,13 @@ class ModelList(OptionList):
         event.prevent_default()
 
     def _toggle_pick(self) -> None:
-        model = self.highlighted_model
-        if model is None or not model.status.ok:
+        option = self.highlighted_option
+        if option is None or option.disabled or option.id is None or not self._playable(option.id):
             return
-        if model.entry.id in self.picked:
-            self.picked.remove(model.entry.id)
+        if option.id in self.picked:
+            self.picked.remove(option.id)
         else:
-            self.picked.append(model.entry.id)
+            self.picked.append(option.id)
         self._rebuild()
         self.post_message(self.Picked())
 
@@ -172,13 +179,23 @@ class ModelList(OptionList):
             if section:
                 options.append(Option(Text(LOCATION_NAMES[location], style="bold"), disabled=True))
                 options += section
+        if self.takes_person and self.filter_text.lower() in PERSON_WORDS:
+            options += [Option(Text("a person", style="bold"), disabled=True), self._person_option()]
         if not options:
             options.append(Option(Text(f"no model matches {self.filter_text!r}", style="dim"), disabled=True))
         return options
 
+    def _mark(self, option_id: str) -> str:
+        """Where Space picked it, "1 ", "2 ", …; blank when it is not picked."""
+        return f"{self.picked.index(option_id) + 1} " if option_id in self.picked else "  "
+
+    def _person_option(self) -> Option:
+        words = ("(describe the pictures yourself)", "$text-muted")
+        return Option(Content.assemble((self._mark(PERSON), "bold $accent"), "You ", words), id=PERSON)
+
     def _model_option(self, model: SurveyedModel) -> Option:
         entry = model.entry
-        mark = f"{self.picked.index(entry.id) + 1} " if entry.id in self.picked else "  "
+        mark = self._mark(entry.id)
         if model.status.ok:
             return Option(Content.assemble((mark, "bold $accent"), entry.name), id=entry.id)
         # Greyed out as disabled; the reason in the theme's error colour.

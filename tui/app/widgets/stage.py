@@ -94,19 +94,25 @@ class Stage(Vertical):
         self.query_one("#stage-image", TurnImage).show(image)
         caption = f"{turn.failure}: {turn.error}" if turn.error else turn.caption or ""
         self.query_one("#stage-caption", FittedText).text = shortened(caption)
-        first = turn.step == 1
-        self.query_one("#stage-drawn", FittedText).text = "the prompt above" if first else shortened(turn.text)
+        self.query_one("#stage-drawn", FittedText).text = self._drawn_from(turn.step, turn.text)
         self.query_one(DistanceBar).distance = turn.distance_to_prompt
         self.query_one(DriftLine).distances = tuple(distances)
         value = "–" if turn.distance_to_prompt is None else f"{turn.distance_to_prompt:.3f}"
         self.numbers = (turn.step, total, value)
         self._show_numbers()
 
+    def _drawn_from(self, step: int, text: str) -> str:
+        """What turn ``step`` drew: the prompt (said so, it is above), the caption before, or, at turn 0 of a
+        game from a picture, nothing: the picture was given."""
+        if step == 0:
+            return "nothing: the picture the game started from"
+        return "the prompt above" if shortened(text) == self.prompt else shortened(text)
+
     def show_progress(self, step: int, total: int, text: str, image: Path | None) -> None:
         """A turn still being played: what is being drawn, then its picture before the caption comes back."""
         self.numbers = (step, total, self.numbers[2])
         self._show_numbers()
-        self.query_one("#stage-drawn", FittedText).text = "the prompt above" if step == 1 else shortened(text)
+        self.query_one("#stage-drawn", FittedText).text = self._drawn_from(step, text)
         self.query_one("#stage-caption", FittedText).text = "…"
         if image is not None:
             self.query_one("#stage-image", TurnImage).show(image)
