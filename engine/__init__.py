@@ -46,6 +46,7 @@ from engine.game import (
     play_with_callback,
     validate_turns,
 )
+from engine.guesses import GuessRound, clean_guess, last_picture
 from engine.imagefiles import open_picture
 from engine.plan import PlanSummary, TournamentPlan, price_phrase
 from engine.prompts import (
@@ -71,6 +72,7 @@ from engine.protocols import (
     TextToImage,
 )
 from engine.records import ConversationInfo, Status, Turn
+from engine.rounds import MAX_GUESSES, Guess, Round
 from engine.samples import sample_run
 from engine.session import DEFAULT_LIMITS, RunSession
 from engine.store import (
@@ -82,6 +84,7 @@ from engine.store import (
     find_runs,
     is_run,
     load_conversations,
+    load_rounds,
     load_run,
     load_runs,
     locate_runs,
@@ -116,6 +119,7 @@ __all__ = [
     "KINDS",
     "KIND_NAMES",
     "LEVELS",
+    "MAX_GUESSES",
     "MAX_TURNS",
     "MIN_TURNS",
     "Analysis",
@@ -138,6 +142,8 @@ __all__ = [
     "Event",
     "Filmstrips",
     "GeneratedImage",
+    "Guess",
+    "GuessRound",
     "ImageReady",
     "ImageToText",
     "InvalidInput",
@@ -156,6 +162,7 @@ __all__ = [
     "ProviderError",
     "RetryScheduled",
     "Role",
+    "Round",
     "Run",
     "RunSession",
     "RunStore",
@@ -173,6 +180,7 @@ __all__ = [
     "TurnStarted",
     "UnknownModel",
     "build_line",
+    "clean_guess",
     "convergence_step",
     "export_fiftyone",
     "find_attractors",
@@ -180,8 +188,10 @@ __all__ = [
     "find_runs",
     "game_cost",
     "is_run",
+    "last_picture",
     "load_conversations",
     "load_prompts",
+    "load_rounds",
     "load_run",
     "load_runs",
     "locate_runs",
