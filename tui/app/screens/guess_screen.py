@@ -101,7 +101,10 @@ class GuessScreen(Screen[None]):
         with GuessBody(id="guess-body"):
             with Vertical(id="guess-left"):
                 yield TurnImage(telephone_app(self).pictures, id="guess-image")
-                yield Input(placeholder="Type what the room shouts, then Enter", id="guess-box")
+                # A steady cursor: a blinking one draws the eye from the picture (and differs between screenshots).
+                box = Input(placeholder="Type what the room shouts, then Enter", id="guess-box")
+                box.cursor_blink = False
+                yield box
             with Vertical(id="guess-side"):
                 with Horizontal(id="guess-step"):
                     yield Static("TURNS", classes="guess-label", id="guess-step-label")
@@ -161,7 +164,9 @@ class GuessScreen(Screen[None]):
     def fit_picture(self) -> None:
         """The picture as large as the body allows beside the board, above the box while it is up."""
         width, height = self.query_one(GuessBody).size
-        box = 0 if self.revealed else BOX_HEIGHT
+        # After the reveal the picture still keeps off the last row: a Sixel picture may not reach it (xterm
+        # scrolls), so there it would be drawn smaller than in half cells.
+        box = 1 if self.revealed else BOX_HEIGHT
         self.query_one(TurnImage).fit(max(width - SIDE_MIN_WIDTH - 2, 1), max(height - box, 1))
 
     def _image(self, turn: Turn) -> Path | None:

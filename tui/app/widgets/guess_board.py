@@ -34,7 +34,7 @@ class GuessBoard(Widget):
     GuessBoard { height: 1fr; }
     GuessBoard > .guess-board--guess { color: $foreground; }
     GuessBoard > .guess-board--bar { color: $telephone-bar; }
-    GuessBoard > .guess-board--newest { color: #FFFFFF; background: $primary; text-style: bold; }
+    GuessBoard > .guess-board--newest { color: #FFFFFF; background: $primary; }
     GuessBoard > .guess-board--empty { color: $telephone-muted; }
     """
     COMPONENT_CLASSES = {"guess-board--guess", "guess-board--bar", "guess-board--newest", "guess-board--empty"}
