@@ -82,7 +82,7 @@ class RunBrowserScreen(Screen[None]):
         Binding("enter", "open", "Replay", key_display="⏎", priority=True),
         Binding("f5", "open(True)", "Present"),
         Binding("ctrl+l", "leaderboard", "Leaderboard"),
-        Binding("ctrl+g", "guess", "Guess the prompt"),
+        Binding("ctrl+g", "guess", "Guess the prompt", show=False),  # in help (?); the footer is full
         Binding("ctrl+o", "resume", "Resume"),
         Binding("ctrl+r", "reload", "Reload"),
         Binding("escape", "back", "Clear filter / back"),
