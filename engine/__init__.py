@@ -48,6 +48,7 @@ from engine.game import (
     play_with_callback,
     validate_turns,
 )
+from engine.guesses import GuessRound, clean_guess, last_picture
 from engine.imagefiles import open_picture
 from engine.pictures import PICTURE_LEVEL, StartPicture, load_start_picture, pictures_in
 from engine.plan import PlanSummary, TournamentPlan, parse_chain, price_phrase
@@ -80,6 +81,7 @@ from engine.protocols import (
     TextToImage,
 )
 from engine.records import ConversationInfo, Status, Turn
+from engine.rounds import MAX_GUESSES, Guess, Round
 from engine.samples import sample_run
 from engine.session import DEFAULT_LIMITS, RunSession
 from engine.store import (
@@ -91,6 +93,7 @@ from engine.store import (
     find_runs,
     is_run,
     load_conversations,
+    load_rounds,
     load_run,
     load_runs,
     locate_runs,
@@ -128,6 +131,7 @@ __all__ = [
     "LEVELS",
     "LOCATIONS",
     "LOCATION_NAMES",
+    "MAX_GUESSES",
     "MAX_TURNS",
     "MIN_TURNS",
     "Analysis",
@@ -150,6 +154,8 @@ __all__ = [
     "Event",
     "Filmstrips",
     "GeneratedImage",
+    "Guess",
+    "GuessRound",
     "ImageReady",
     "ImageToText",
     "InvalidInput",
@@ -175,6 +181,7 @@ __all__ = [
     "ProviderError",
     "RetryScheduled",
     "Role",
+    "Round",
     "Run",
     "RunSession",
     "RunStore",
@@ -197,6 +204,7 @@ __all__ = [
     "UnknownModel",
     "UnusableGroup",
     "build_line",
+    "clean_guess",
     "convergence_step",
     "export_fiftyone",
     "find_attractors",
@@ -205,10 +213,12 @@ __all__ = [
     "game_cost",
     "is_run",
     "last_call_seconds",
+    "last_picture",
     "listing_location",
     "listing_note",
     "load_conversations",
     "load_prompts",
+    "load_rounds",
     "load_start_picture",
     "parse_chain",
     "parse_lineup",

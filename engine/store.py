@@ -5,6 +5,7 @@ RUN/conversations/ID/conversation.json         one game's settings and outcome
 RUN/conversations/ID/journal.jsonl             one JSON line per finished turn, appended and flushed
 RUN/conversations/ID/images/turn-NN.EXT        each turn's image, stored the moment it is generated
 RUN/cache/                                     every game's result cache (engine/cache.py)
+RUN/rounds/ID.json                             a round of guessing a game's prompt (engine/rounds.py)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from engine.journal_lines import parse_json, read_journal, repair_torn_end
 from engine.keys import mask_keys
 from engine.protocols import GeneratedImage
 from engine.records import ENDED, ConversationInfo, Status, Turn
+from engine.rounds import Round
 from engine.runlock import LOCK_FILE, RunLock
 from engine.untrusted import (
     MAX_JSON_BYTES,
@@ -48,6 +50,8 @@ JOURNAL_FILE = "journal.jsonl"
 IMAGES_FOLDER = "images"
 CACHE_FOLDER = "cache"
 ANALYSIS_FOLDER = "analysis"
+ROUNDS_FOLDER = "rounds"
+ROUND_SUFFIX = ".json"
 DEFAULT_RUNS_FOLDER = Path("runs")
 RunKind = Literal["game", "tournament"]
 
@@ -101,6 +105,11 @@ class Conversation:
         """Every turn to show, turn 0 (a start picture) first."""
         return [self.start, *self.turns] if self.start is not None else list(self.turns)
 
+    @property
+    def run_folder(self) -> Path:
+        """The run this conversation belongs to."""
+        return self.folder.parent.parent
+
     def image_path(self, turn: Turn) -> Path | None:
         """The path of ``turn``'s stored image, None when the turn has none; StorageError when it would lead
         out of the conversation's folder."""
@@ -144,7 +153,7 @@ class Run:
 
     @property
     def filmstrips_folder(self) -> Path:
-        return inside(self.folder, f"{ANALYSIS_FOLDER}/filmstrips", str(self.folder))
+        return filmstrips_folder(self.folder)
 
     @property
     def attractors_chart(self) -> Path:
@@ -462,3 +471,48 @@ def load_run(folder: Path) -> Run:
             problems.append(conversation.damage)
     conversations.sort(key=lambda c: c.info.created)
     return Run(folder, meta, conversations, problems)
+
+
+def filmstrips_folder(run_folder: Path) -> Path:
+    """Where `analyze` draws the filmstrips of the run in ``run_folder``."""
+    return inside(run_folder, f"{ANALYSIS_FOLDER}/filmstrips", str(run_folder))
+
+
+def new_round_id(run_folder: Path, conversation_id: str) -> str:
+    """A name for a round of guesses on a conversation, begun now, that no round of the run has yet."""
+    stem = f"{datetime.now():%Y%m%d-%H%M%S}-{conversation_id}"
+    folder = inside(run_folder, ROUNDS_FOLDER, str(run_folder))
+    for attempt in range(1, 1000):
+        name = stem if attempt == 1 else f"{stem}-{attempt}"
+        if not (folder / f"{name}{ROUND_SUFFIX}").exists():
+            return name
+    raise StorageError(f"{folder}: no free round name for {stem}")
+
+
+def save_round(run_folder: Path, played: Round) -> Path:
+    """Write the round beside the run (its own file, replaced atomically; nothing of the run changes)."""
+    folder = inside(run_folder, ROUNDS_FOLDER, str(run_folder))
+    folder.mkdir(exist_ok=True)
+    path = inside(folder, f"{played.id}{ROUND_SUFFIX}", str(folder))
+    _write_json(path, played.to_json())
+    return path
+
+
+def load_rounds(run_folder: Path) -> tuple[list[Round], list[str]]:
+    """The rounds of guesses kept beside the run, oldest first, and one line for each file that could not be
+    read (the others still load)."""
+    try:
+        folder = inside(run_folder, ROUNDS_FOLDER, str(run_folder))
+    except StorageError as error:  # a link out of the run
+        return [], [str(error)]
+    if not folder.is_dir():
+        return [], []
+    rounds, problems = [], []
+    for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(ROUND_SUFFIX)):
+        try:
+            path = inside(folder, name, str(folder))
+            rounds.append(Round.from_json(_read_json(path), name.removesuffix(ROUND_SUFFIX), str(path)))
+        except StorageError as error:
+            problems.append(str(error))
+    rounds.sort(key=lambda played: (played.started, played.id))
+    return rounds, problems

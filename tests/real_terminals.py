@@ -70,10 +70,13 @@ class Case:
     rows: int
     keys: tuple[str, ...]  # xdotool key names, a screenshot after each (and one before the first)
     live: bool = False  # a live offline game from the picker (Return starts it), judged once it is over
+    guess: bool = False  # guessing the prompt on the shipped sample (--demo --guess)
 
     @property
     def name(self) -> str:
-        return f"{self.terminal}-{self.columns}x{self.rows}" + ("-game" if self.live else "")
+        return f"{self.terminal}-{self.columns}x{self.rows}" + (
+            "-game" if self.live else "-guess" if self.guess else ""
+        )
 
 
 CASES = (
@@ -83,6 +86,7 @@ CASES = (
     Case("mlterm", 200, 55, ("Right",)),
     Case("kitty", 120, 40, ("Right", "f")),
     Case("xterm", 120, 40, ("Return",), live=True),
+    Case("xterm", 120, 35, ("Escape", "r", "Left"), guess=True),
 )
 
 
@@ -210,6 +214,7 @@ def play_in_terminal(
     runs = folder / f"{case.name}-{images}-runs"
     # A live game plays with no pace, so the screen shows its last turn as soon as the journal says it is over.
     source = ["--runs", str(runs), "--pace", "0"] if case.live else ["--replay", str(_sample())]
+    source = ["--demo", "--guess"] if case.guess else source
     app = [sys.executable, "-m", "tui.app.app", *source, "--present", "--images", images]
     argv = [part.format(columns=case.columns, rows=case.rows) for part in TERMINALS[case.terminal]] + app
     env = {**os.environ, "DISPLAY": display, "COLORTERM": "truecolor", "LIBGL_ALWAYS_SOFTWARE": "1"}
@@ -278,6 +283,8 @@ async def _headless(case: Case, cell: tuple[int, int], runs: Path) -> list[Expec
 
     if case.live:
         app = TelephoneApp(image_mode="halfcell", runs_dir=runs, present=True, pace=0.0)
+    elif case.guess:
+        app = TelephoneApp(image_mode="halfcell", demo=True, guess=True)
     else:
         app = TelephoneApp(image_mode="halfcell", replay=_sample(), present=True)
     tell_textual_image(cell)  # sizes in the normal view follow the real terminal's cells
@@ -299,7 +306,7 @@ async def _headless(case: Case, cell: tuple[int, int], runs: Path) -> list[Expec
 
         await look()
         for key in case.keys:
-            await pilot.press({"Right": "right", "Left": "left", "Return": "enter"}.get(key, key))
+            await pilot.press({"Right": "right", "Left": "left", "Return": "enter", "Escape": "escape"}.get(key, key))
             await look()
     return shown
 

@@ -1,5 +1,6 @@
 """A run as a FiftyOne dataset directory (the "legacy FiftyOne dataset" layout: samples.json, metadata.json,
-data/), one sample per turn with the article's fields, importable with
+data/), one sample per turn with the article's fields and the rounds of guessing kept beside the run in the
+dataset's info, importable with
 ``fo.Dataset.from_dir(DIR, dataset_type=fo.types.LegacyFiftyOneDataset)``."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from engine.errors import StorageError
 from engine.imagefiles import read_image
-from engine.store import Run
+from engine.store import Run, load_rounds
 from engine.untrusted import inside, write_atomically
 
 FIELDS = {
@@ -72,10 +73,14 @@ def export_fiftyone(run: Run, folder: Path) -> Exported:
                     "image_prev_dist": turn.image_to_previous_image,
                 }
             )
+    rounds, unread = load_rounds(run.folder)
+    skipped += unread
     metadata = {
         "name": f"aitelephone-{run.folder.name}",
         "media_type": "image",
         "sample_fields": {"filepath": "fiftyone.core.fields.StringField", **FIELDS},
+        # The rooms' rounds of guessing the prompts (`aitelephone-tui --guess`): the dataset's info.
+        "info": {"guess_rounds": [played.to_json() for played in rounds]},
     }
     write_atomically(inside(folder, "metadata.json", str(folder)), json.dumps(metadata, indent=2).encode())
     write_atomically(inside(folder, "samples.json", str(folder)), json.dumps({"samples": samples}, indent=1).encode())

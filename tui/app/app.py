@@ -45,6 +45,7 @@ from engine import (
 from tui.app.quick_escape import QuickEscapeDriver
 from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.game_screen import GameScreen
+from tui.app.screens.guess_screen import GuessScreen, games_to_guess
 from tui.app.screens.help_screen import HelpScreen
 from tui.app.screens.picker_screen import GameSettings, PickerScreen
 from tui.app.screens.replay_screen import MAX_DELAY, MIN_DELAY, ReplayScreen
@@ -67,6 +68,7 @@ class TelephoneCommands(Provider):
         commands = [
             ("New game", "choose models and a prompt", app.action_new_game),
             ("Open replay", "browse saved games", app.action_open_runs),
+            ("Guess the prompt", "the room guesses a game's prompt from its last picture", app.action_guess),
             ("New tournament", "every chosen pair on every catalog prompt", app.action_new_tournament),
             ("Switch theme", "toggle light and dark", app.action_switch_theme),
         ]
@@ -109,6 +111,7 @@ class TelephoneApp(App[None]):
         loop: bool = False,
         delay: float = DEFAULT_DELAY_SECONDS,
         demo: bool = False,
+        guess: bool = False,
     ) -> None:
         super().__init__()
         for theme in THEMES:
@@ -124,6 +127,7 @@ class TelephoneApp(App[None]):
         self.loop = loop
         self.delay = delay
         self.demo = demo  # the shipped sample, on the stage, playing in a loop; no model is loaded
+        self.guess = guess  # open on guessing the prompt (of the sample, the replay or the saved games)
         self._catalog = catalog
         self._models: dict[tuple[str, Kind], Model] = {}
         self._models_lock = threading.Lock()
@@ -195,11 +199,16 @@ class TelephoneApp(App[None]):
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
         if self.demo:  # the picker comes when the demo is left (see `leave`), so the stage is up at once
             sample = [c for c in load_run(sample_run()).conversations if c.turns]
-            self.push_screen(ReplayScreen(sample, present=True, autoplay=True, loop=True, delay=self.delay))
+            if self.guess:
+                self.push_screen(GuessScreen(sample))
+            else:
+                self.push_screen(ReplayScreen(sample, present=True, autoplay=True, loop=True, delay=self.delay))
             return
         self.push_screen(PickerScreen(self.catalog))
         self.call_after_refresh(self._warm_up)
-        if self.replay is not None:
+        if self.guess:
+            self.guess_from(self.replay or self.runs_dir)
+        elif self.replay is not None:
             self.open_replay(self.replay)
 
     def open_replay(self, path: Path) -> None:
@@ -212,6 +221,25 @@ class TelephoneApp(App[None]):
             self.push_screen(self.replay_screen(conversations))
         else:
             self.push_screen(RunBrowserScreen(path if located.conversation is None else located.runs[0]))
+
+    def guess_from(self, path: Path) -> None:
+        """Guess the prompts of the games ``path`` names (any path into a run, or a folder of runs), starting
+        with the game it names, if it names one."""
+        try:
+            located = locate_runs(path)
+        except OSError as error:  # a folder one may not list
+            self.notify(f"{path}: {error.strerror or error}", severity="error", markup=False)
+            return
+        conversations = [c for folder in located.runs for c in load_conversations(folder)[0]]
+        self.open_guessing(conversations, located.conversation)
+
+    def open_guessing(self, conversations: list[Conversation], first: str | None = None) -> None:
+        """A round of guessing on the game with id ``first`` (else the newest), then on the others in turn."""
+        games, start = games_to_guess(conversations, first)
+        if not games:
+            self.notify("no saved game with a picture to guess from: play one first", severity="warning")
+            return
+        self.push_screen(GuessScreen(games, start))
 
     def replay_screen(self, conversations: list[Conversation], present: bool | None = None) -> ReplayScreen:
         """A replay with the app's settings (stage, auto-play, loop, delay)."""
@@ -243,6 +271,13 @@ class TelephoneApp(App[None]):
 
     def action_new_tournament(self) -> None:
         self.start_tournament(dict(DEFAULT_MODELS), DEFAULT_TURNS)
+
+    def action_guess(self) -> None:
+        """The replay's games where one is up, else the saved games."""
+        if isinstance(self.screen, ReplayScreen):
+            self.open_guessing(self.screen.conversations, self.screen.conversation.info.id)
+        else:
+            self.guess_from(self.runs_dir)
 
     def action_open_runs(self) -> None:
         self.push_screen(RunBrowserScreen(self.runs_dir))
@@ -278,6 +313,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="say how pictures are drawn, and why")
     parser.add_argument("--demo", action="store_true", help="replay the shipped sample on the stage, in a loop")
     parser.add_argument("--present", action="store_true", help="open games and replays in presentation mode")
+    parser.add_argument(
+        "--guess",
+        action="store_true",
+        help="play with the room: guess a game's prompt from its last picture (the --replay run's games, the"
+        " saved games, or with --demo the shipped sample's)",
+    )
     parser.add_argument("--autoplay", action="store_true", help="replays step by themselves (space pauses)")
     parser.add_argument("--loop", action="store_true", help="auto-play starts again at the end")
     parser.add_argument(
@@ -295,6 +336,12 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"{args.replay}: {error.strerror or error}")
     if args.replay is not None and not named:
         parser.error(f"{args.replay} is not a saved run, a folder of runs, or a part of one")
+    if args.guess and not args.demo:
+        path = args.replay or args.runs
+        located = locate_runs(path) if path.exists() else None
+        conversations = [c for folder in located.runs for c in load_conversations(folder)[0]] if located else []
+        if not games_to_guess(conversations)[0]:
+            parser.error(f"{path}: no saved game with a picture to guess from; play one first, or try --demo --guess")
     if not MIN_DELAY <= args.delay <= MAX_DELAY:
         parser.error(f"--delay takes {MIN_DELAY:g} to {MAX_DELAY:g} seconds, not {args.delay:g}")
     app = TelephoneApp(
@@ -307,6 +354,7 @@ def main(argv: list[str] | None = None) -> None:
         loop=args.loop or args.demo,
         delay=args.delay,
         demo=args.demo,
+        guess=args.guess,
     )
     if args.verbose:
         print(terminal_safe(app.pictures.describe()), file=sys.stderr)

@@ -17,12 +17,15 @@ from engine import find_runs, load_prompts, load_run, load_start_picture, sample
 from tui.app.app import TelephoneApp
 from tui.app.screens.attractor_screen import AttractorScreen
 from tui.app.screens.game_screen import GameScreen
+from tui.app.screens.guess_screen import GuessScreen
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.screens.picker_screen import GameSettings, PickerScreen
 from tui.app.screens.tournament_screen import TournamentScreen
+from tui.app.widgets.guess_board import GuessBoard
 
 SIZE = (110, 34)
 STAGE_SIZE = (140, 40)
+GUESS_SIZE = (120, 35)
 
 
 async def _wait(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
@@ -30,6 +33,13 @@ async def _wait(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
         await pilot.pause(0.05)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def _guess(pilot: Pilot[None], board: GuessBoard, text: str) -> None:
+    """Type a guess as the speaker would, and wait until it is scored onto the board."""
+    made = len(board.guesses) + 1
+    await pilot.press(*text, "enter")
+    await _wait(pilot, lambda: len(board.guesses) >= made)
 
 
 async def capture(out: Path) -> list[Path]:
@@ -56,6 +66,17 @@ async def capture(out: Path) -> list[Path]:
             await pilot.press("right", "right", "right")
             await _wait(pilot, lambda: True)
             written.append(Path(app.save_screenshot("presentation.svg", str(out))))
+        # Guessing its prompt, as a room would at a talk: three guesses on the board, then the reveal.
+        app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell", replay=run, guess=True)
+        async with app.run_test(size=GUESS_SIZE) as pilot:
+            await _wait(pilot, lambda: isinstance(app.screen, GuessScreen))
+            board = app.screen.query_one(GuessBoard)
+            for guess in ("cars on a road at night", "a street with a red bus", "a city at dusk"):
+                await _guess(pilot, board, guess)
+            written.append(Path(app.save_screenshot("guess.svg", str(out))))
+            await pilot.press("escape", "r", "left")
+            await _wait(pilot, lambda: True)
+            written.append(Path(app.save_screenshot("guess-revealed.svg", str(out))))
         app = TelephoneApp(runs_dir=Path(runs), image_mode="halfcell", pace=0.0)
         async with app.run_test(size=SIZE) as pilot:
             # A 4-turn tournament of the offline pair on every catalog prompt, then its leaderboard.

@@ -35,6 +35,7 @@ from engine import (
     Person,
     Prompt,
     RetryScheduled,
+    Round,
     RunSession,
     RunStore,
     StartPicture,
@@ -46,6 +47,7 @@ from engine import (
     find_prompt,
     listing_note,
     load_prompts,
+    load_rounds,
     load_run,
     load_start_picture,
     parse_budget,
@@ -323,7 +325,8 @@ def _show(args: argparse.Namespace) -> int:
     run = load_run(args.run)
     created = escape(str(run.meta.get("created")))
     console.print(f"[bold]{escape(str(args.run))}[/] · created {created} · {len(run.conversations)} conversations")
-    for problem in run.problems:
+    rounds, unread = load_rounds(run.folder)
+    for problem in [*run.problems, *unread]:
         error_console.print(f"[red]not read:[/] {escape(problem)}", soft_wrap=True)
     for conversation in run.conversations:
         info = conversation.info
@@ -344,7 +347,25 @@ def _show(args: argparse.Namespace) -> int:
                 "?" if turn.reproducible is None else "yes" if turn.reproducible else "no",
             )
         console.print(table)
-    return 0 if not run.problems else 1
+    if rounds:
+        console.print(_rounds_table(rounds))
+    return 0 if not (run.problems or unread) else 1
+
+
+def _rounds_table(rounds: list[Round]) -> Table:
+    """The rooms' rounds of guessing the prompt (`aitelephone-tui --guess`), one line each."""
+    table = Table("started", "game", "guesses", "best", "best guess", "revealed", title="Rounds of guessing the prompt")
+    for played in rounds:
+        best = played.best
+        table.add_row(
+            played.started[:19].replace("T", " "),
+            played.conversation,
+            str(len(played.guesses)),
+            f"{best.distance:.3f}" if best else "–",
+            Text(shortened(best.text, 200) if best else ""),
+            "yes" if played.revealed else "no",
+        )
+    return table
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from engine import RunSession, Tournament, TournamentPlan, load_prompts, start_tournament
 from tests.engine.test_hosted import TOKEN
@@ -26,7 +27,9 @@ from tests.tui.app.helpers import (
     wait_until,
 )
 from tui.app.screens.game_screen import GameScreen
+from tui.app.screens.guess_screen import GuessScreen
 from tui.app.screens.tournament_screen import TournamentScreen
+from tui.app.widgets.guess_board import GuessBoard
 
 SIZE = (100, 32)
 OFFLINE = {"t2i": "sketch-painter", "i2t": "sketch-reader", "embed": "minilm"}
@@ -214,3 +217,22 @@ def test_attractors(snap_compare, tmp_path, catalog):
         await settle_images(pilot)
 
     assert snap_compare(make_app(tmp_path, replay=folder), terminal_size=SIZE, run_before=open_attractors)
+
+
+@pytest.mark.parametrize("revealed", [False, True], ids=["guessing", "revealed"])
+def test_guess_the_prompt(snap_compare, tmp_path, offline_line, revealed):
+    folder = saved_run(tmp_path, offline_line, turns=3)
+
+    async def guess(pilot):
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, GuessScreen))
+        board = pilot.app.screen.query_one(GuessBoard)
+        for made, text in enumerate(("a dog on a beach", "a white dog and a frisbee", "a cat in the snow"), 1):
+            pilot.app.screen.query_one("#guess-box", Input).value = text
+            await pilot.press("enter")
+            await wait_until(pilot, lambda made=made: len(board.guesses) == made)
+        if revealed:
+            await pilot.press("escape", "r", "left")
+        await settle_images(pilot)
+
+    app = make_app(tmp_path, replay=folder, guess=True)
+    assert snap_compare(app, terminal_size=(120, 35), run_before=guess)

@@ -92,6 +92,7 @@ class RunBrowserScreen(Screen[None]):
         Binding("enter", "open", "Replay", key_display="⏎", priority=True),
         Binding("f5", "open(True)", "Present"),
         Binding("ctrl+l", "leaderboard", "Leaderboard"),
+        Binding("ctrl+g", "guess", "Guess the prompt", show=False),  # in help (?); the footer is full
         Binding("ctrl+o", "resume", "Resume"),
         Binding("ctrl+r", "reload", "Reload"),
         Binding("escape", "back", "Clear filter / back"),
@@ -260,6 +261,12 @@ class RunBrowserScreen(Screen[None]):
     def action_leaderboard(self) -> None:
         if (row := self.highlighted) is not None:
             self.app.push_screen(LeaderboardScreen(row.run.folder))
+
+    def action_guess(self) -> None:
+        """The room guesses the highlighted game's prompt, then the other games of its run."""
+        if (row := self.highlighted) is not None:
+            first = row.conversation.info.id if row.conversation is not None else None
+            telephone_app(self).open_guessing(row.run.conversations, first)
 
     def action_resume(self) -> None:
         """Finish what was stopped: the highlighted tournament, or the highlighted single game."""
