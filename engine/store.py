@@ -300,12 +300,14 @@ class RunStore:
         """The journal of the conversation with ``info.id``: loaded to resume when it exists, else created."""
         folder = self.conversation_folder(info.id)
         inside(folder, IMAGES_FOLDER, str(folder)).mkdir(parents=True, exist_ok=True)
+        journal = inside(folder, JOURNAL_FILE, str(folder))
         if inside(folder, INFO_FILE, str(folder)).exists():
-            journal = inside(folder, JOURNAL_FILE, str(folder))
+            if not os.path.lexists(journal):  # a kill came between the two files: no turn was played yet
+                write_atomically(journal, b"")
             repair_torn_end(journal, read_journal(journal))  # what a crash left, before a line is added
             return Journal(load_conversation(folder), self._before_journal)
         _write_json(inside(folder, INFO_FILE, str(folder)), info.to_json())
-        write_atomically(inside(folder, JOURNAL_FILE, str(folder)), b"")  # a new file, whatever was there
+        write_atomically(journal, b"")  # a new file, whatever was there
         return Journal(Conversation(folder, info, []), self._before_journal)
 
 

@@ -118,6 +118,19 @@ def test_unfinished_game_resumes_where_it_stopped_without_repeating_calls(tmp_pa
     assert [t.caption for t in load_run(tmp_path / "run").conversations[0].turns] == uninterrupted
 
 
+def test_a_game_killed_between_its_two_files_starts_on_resume(tmp_path, offline_line):
+    """A kill after conversation.json and before journal.jsonl: the game had played nothing, and plays."""
+    prompt = load_prompts()[0]
+    store = RunStore.create("game", {}, tmp_path / "run")
+    started = offline_line.play(prompt, 2, store, seed=0)
+    assert isinstance(next(started), ConversationStarted)
+    started.close()
+    (journal,) = (tmp_path / "run").glob("conversations/*/journal.jsonl")
+    journal.unlink()
+    assert list(offline_line.play(prompt, 2, store, seed=0))[-1].status == "finished"
+    assert [turn.step for turn in load_run(tmp_path / "run").conversations[0].turns] == [1, 2]
+
+
 def test_the_shipped_sample_run_loads_whole_and_is_small():
     from engine import sample_run
 
