@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, OptionList
+from textual.widgets import Button, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from engine import (
@@ -20,6 +20,7 @@ from engine import (
     KIND_NAMES,
     LEVELS,
     MAX_TURNS,
+    MIN_TURNS,
     Catalog,
     InvalidInput,
     Kind,
@@ -31,6 +32,8 @@ from engine import (
     prompt_for_text,
 )
 from tui.app.typed import telephone_app
+from tui.app.widgets.bounded_number import BoundedNumber
+from tui.app.widgets.key_footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,10 @@ class PickerScreen(Screen[None]):
         with Horizontal(id="start-row"):
             yield Input(placeholder="…or type your own prompt", id="typed-prompt")
             yield Label("turns", id="turns-label")
-            yield Input(str(DEFAULT_TURNS), id="turns", type="integer", max_length=len(str(MAX_TURNS)))
+            yield BoundedNumber(DEFAULT_TURNS, MIN_TURNS, MAX_TURNS, input_id="turns")
             yield Button("Start ⏎", id="start", variant="primary")
         yield Label("", id="problem")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#models-t2i").focus()
@@ -151,12 +154,12 @@ class PickerScreen(Screen[None]):
     @on(OptionList.OptionHighlighted)
     @on(Input.Changed, "#turns")
     def _show_estimate(self) -> None:
-        """What the chosen game would cost, from the catalog's price hints (nothing while a choice is missing)."""
+        """What the chosen game would cost, from the catalog's price hints (what is missing, while it is)."""
         try:
             chosen = self.chosen_models()
             turns = parse_turns(self.query_one("#turns", Input).value)
-        except InvalidInput:
-            self.query_one("#problem", Label).update("")
+        except InvalidInput as error:  # what is missing, until it is chosen or typed
+            self.query_one("#problem", Label).update(Text(str(error), style="dim"))
             return
         cost = game_cost(self.catalog, chosen["t2i"], chosen["i2t"], chosen["embed"], turns)
         self.query_one("#problem", Label).update(Text(f"this game costs {price_phrase(cost)}", style="dim"))
