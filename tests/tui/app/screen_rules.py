@@ -18,8 +18,6 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, ListView, OptionList
 from textual.widgets._footer import FooterKey
 
-from tests.tui.app.contrast import is_text
-
 ELLIPSIS = "…"
 ALWAYS_IN_FOOTER = ("help", "quit")  # app actions every footer shows, besides the screen's main action
 
@@ -79,7 +77,7 @@ def cut_text(app: App[object]) -> list[str]:
                 x = 0
                 for segment in strip:
                     for character in segment.text:
-                        if is_text(character) and not clip.contains(region.x + x, region.y + y):
+                        if character.strip() and not clip.contains(region.x + x, region.y + y):
                             problems.append(f"{_name(widget)} drawn past its container's edge: {segment.text!r}")
                             break
                         x += cell_len(character)

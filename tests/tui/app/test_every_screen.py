@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Label
 
 from engine import Prompt, RunSession, Tournament, TournamentPlan, start_tournament
 from tests.tui.app.contrast import low_contrast_text
@@ -21,7 +22,6 @@ from tests.tui.app.helpers import (
     browser_ready,
     leaderboard_ready,
     make_app,
-    play_from_picker,
     saved_run,
     scenes_tournament,
     settle_images,
@@ -36,6 +36,7 @@ from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.screens.tournament_screen import TournamentScreen
 from tui.app.themes import THEMES
+from tui.app.widgets.bounded_number import WholeNumberInput
 
 SIZES = ((80, 24), (120, 35), (200, 55))
 OFFLINE = {"t2i": "sketch-painter", "i2t": "sketch-reader", "embed": "minilm"}
@@ -65,13 +66,21 @@ def runs(tmp_path_factory, offline_line, catalog, tournament_run) -> Runs:
     return Runs(game, tournament_run, scenes_tournament(folder, catalog), folder / "apart")
 
 
-Reach = Callable[[Pilot[None], Runs, Path], Awaitable[None]]
+Step = Callable[[Pilot[None], Runs, Path], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class State:
     name: str
-    reach: Reach  # from a fresh app at the picker to the state
+    reach: Step  # from the state before it in its journey (the first: from a fresh app at the picker)
+
+
+@dataclass(frozen=True)
+class Journey:
+    """States one app goes through, each checked at every size and theme: one app start for several states."""
+
+    name: str
+    states: tuple[State, ...]
 
 
 async def picker(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
@@ -80,10 +89,6 @@ async def picker(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
 
 async def help_screen(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
     await pilot.press("question_mark")
-
-
-async def finished_game(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
-    await play_from_picker(pilot, 2)
 
 
 async def paused_game(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
@@ -95,13 +100,21 @@ async def paused_game(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
 
 
 async def stage(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
-    """The stage of a finished game; the footer's order is the same after the stage is left."""
-    await play_from_picker(pilot, 2)
+    """The game on the stage; the footer's order is the same once the stage is left."""
     before = footer_keys(pilot.app)
-    await pilot.press("f", "escape", "f")  # a screen refocuses when the stage goes: its keys stay in order
-    await pilot.press("escape")
+    await pilot.press("f", "escape")  # the screen refocuses when the stage goes: its keys stay in order
     assert footer_keys(pilot.app) == before, (before, footer_keys(pilot.app))
     await pilot.press("f")
+
+
+async def stopped_game(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
+    screen = pilot.app.screen
+    await pilot.press("escape", "escape")  # off the stage, then stop the game
+    await wait_until(pilot, lambda: not screen.running)
+
+
+async def game_error(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
+    pilot.app.notify("the model refused the picture", title="Game ended", severity="error")
 
 
 async def replay(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
@@ -117,6 +130,10 @@ async def browser(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
     await wait_until(pilot, lambda: browser_ready(pilot.app))
 
 
+async def nothing_matches(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
+    await pilot.press(*"zebra")
+
+
 async def browser_empty(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
     await pilot.press("ctrl+r")
     await wait_until(pilot, lambda: browser_ready(pilot.app))
@@ -124,7 +141,7 @@ async def browser_empty(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
 
 async def _tournament(pilot: Pilot[None], folder: Path | None = None) -> TournamentScreen:
     pilot.app.start_tournament(dict(OFFLINE), 2, folder)
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TournamentScreen))
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TournamentScreen) and pilot.app.screen.is_mounted)
     return pilot.app.screen
 
 
@@ -136,11 +153,17 @@ async def tournament_running(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> 
 
 
 async def tournament_stopped(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
-    screen = await _tournament(pilot)
+    screen = pilot.app.screen
     screen.phase = "stopping"
     screen.tally = Tally(games=10, done=3, cancelled=7)
     screen.post_message(TournamentEnded())
     await wait_until(pilot, lambda: screen.ended)
+
+
+async def tournament_error(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
+    """No text→image model ticked: the reason beside the plan, and as an error toast when Start is pressed."""
+    await _tournament(pilot)
+    await pilot.press("space", "ctrl+s")
 
 
 async def tournament_finished(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
@@ -152,84 +175,113 @@ async def tournament_finished(pilot: Pilot[None], runs: Runs, tmp_path: Path) ->
     await wait_until(pilot, lambda: screen.ended)
 
 
-async def tournament_error(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
-    """No text→image model ticked: the reason beside the plan, and as an error toast when Start is pressed."""
-    await _tournament(pilot)
-    await pilot.press("space", "ctrl+s")
-
-
 async def leaderboard(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
-    pilot.app.push_screen(LeaderboardScreen(runs.tournament))
+    pilot.app.push_screen(LeaderboardScreen(runs.scenes))
     await wait_until(pilot, lambda: leaderboard_ready(pilot.app))
 
 
-async def _attractors(pilot: Pilot[None], folder: Path) -> None:
-    pilot.app.push_screen(AttractorScreen(folder))
+async def attractors(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
+    await pilot.press("a")
     await wait_until(pilot, lambda: getattr(pilot.app.screen, "report", None) is not None)
 
 
-async def attractors(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
-    await _attractors(pilot, runs.scenes)
-
-
 async def no_attractors(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
-    await _attractors(pilot, runs.apart)
+    pilot.app.push_screen(AttractorScreen(runs.apart))
+    await wait_until(pilot, lambda: getattr(pilot.app.screen, "report", None) is not None)
 
 
-async def game_error(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
-    await play_from_picker(pilot, 2)
-    pilot.app.notify("the model refused the picture", title="Game ended", severity="error")
-
-
-STATES = (
-    State("picker", picker),
-    State("help", help_screen),
-    State("game", finished_game),
-    State("paused game", paused_game),
-    State("stage", stage),
-    State("replay", replay),
-    State("browser", browser),
-    State("browser, empty", browser_empty),
-    State("tournament running", tournament_running),
-    State("tournament stopped", tournament_stopped),
-    State("tournament finished", tournament_finished),
-    State("tournament error", tournament_error),
-    State("leaderboard", leaderboard),
-    State("attractors", attractors),
-    State("attractors, none", no_attractors),
-    State("game error", game_error),
+JOURNEYS = (
+    Journey("picker", (State("picker", picker), State("help", help_screen))),
+    Journey(
+        "game",
+        (
+            State("paused game", paused_game),
+            State("stage", stage),
+            State("stopped game", stopped_game),
+            State("game error", game_error),
+        ),
+    ),
+    Journey("replay", (State("replay", replay),)),
+    Journey("browser", (State("browser", browser), State("browser, nothing matches", nothing_matches))),
+    Journey("browser, empty", (State("browser, empty", browser_empty),)),
+    Journey(
+        "tournament",
+        (
+            State("tournament running", tournament_running),
+            State("tournament stopped", tournament_stopped),
+            State("tournament error", tournament_error),
+            State("tournament finished", tournament_finished),
+        ),
+    ),
+    Journey(
+        "analysis",
+        (
+            State("leaderboard", leaderboard),
+            State("attractors", attractors),
+            State("attractors, none", no_attractors),
+        ),
+    ),
 )
 
 
-async def broken_rules(app: TelephoneApp, pilot: Pilot[None]) -> dict[str, list[str]]:
-    """Every rule broken at every size and theme, by "size theme"."""
-    broken = {}
-    for width, height in SIZES:
-        await pilot.resize_terminal(width, height)
-        for theme in THEMES:
-            app.theme = theme.name
+async def check_every_size_and_theme(
+    app: TelephoneApp, pilot: Pilot[None]
+) -> tuple[dict[str, list[str]], list[list[str]]]:
+    """Every rule broken at every size and theme, by "size theme", and the footer's keys at each size. The sizes go
+    up in the theme the app has, then down in the other: one theme switch (the dearest change) a state. Layout
+    does not depend on the theme, so the layout rules are read in the first; colours are read in both."""
+    broken, footers = {}, []
+    first, second = sorted(THEMES, key=lambda theme: theme.name != app.theme)
+    for theme, sizes in ((first, SIZES), (second, SIZES[::-1])):
+        app.theme = theme.name
+        for width, height in sizes:
+            await pilot.resize_terminal(width, height)
             await settle_images(pilot)
-            problems = [*cut_text(app), *unexplained_empty(app), *low_contrast_text(app)]
-            if width == SIZES[0][0]:
-                problems += [f"the footer lacks {action}" for action in missing_keys(app)]
+            problems = low_contrast_text(app)
+            if theme is first:
+                problems += [*cut_text(app), *unexplained_empty(app)]
+                footers.append(footer_keys(app))
+                if (width, height) == SIZES[0]:
+                    problems += [f"the footer lacks {action}" for action in missing_keys(app)]
             if problems:
                 broken[f"{width}x{height} {theme.name}"] = problems
-    return broken
+    return broken, footers
 
 
-@pytest.mark.parametrize("state", STATES, ids=[state.name for state in STATES])
-async def test_every_screen_keeps_the_rules_at_every_size_in_both_themes(tmp_path, runs, state):
+@pytest.mark.parametrize("journey", JOURNEYS, ids=[journey.name for journey in JOURNEYS])
+async def test_every_screen_keeps_the_rules_at_every_size_in_both_themes(tmp_path, runs, journey):
+    app = make_app(tmp_path)
+    broken: dict[str, dict[str, list[str]]] = {}
+    reordered: dict[str, list[list[str]]] = {}
+    async with app.run_test(size=SIZES[0]) as pilot:
+        for state in journey.states:
+            await state.reach(pilot, runs, tmp_path)  # (each state is reached at 80x24: the last size checked)
+            await settle_images(pilot)
+            problems, footers = await check_every_size_and_theme(app, pilot)
+            if problems:
+                broken[state.name] = problems
+            # Narrower footers leave keys out, never reorder them.
+            if any(shown != [action for action in footers[-1] if action in shown] for shown in footers):
+                reordered[state.name] = footers
+    assert broken == {}
+    assert reordered == {}
+
+
+async def test_every_number_field_refuses_an_out_of_range_value_as_it_is_typed_and_says_why_beside_it(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZES[0]) as pilot:
-        await state.reach(pilot, runs, tmp_path)
-        await settle_images(pilot)
-        footers = []
-        broken = await broken_rules(app, pilot)
-        for size in SIZES:
-            await pilot.resize_terminal(*size)
-            await pilot.pause()
-            footers.append(footer_keys(app))
-    assert broken == {}
-    widest = footers[-1]
-    for shown in footers:  # narrower footers leave keys out, never reorder them
-        assert shown == [action for action in widest if action in shown]
+        fields = list(app.screen.query(WholeNumberInput))
+        assert fields, "the picker has its turns field"
+        for field in fields:
+            field.focus()
+            field.value = ""
+            await pilot.press(*str(field.maximum * 4 + 7))  # "407" where 100 is the most: the 7 is refused
+            assert int(field.value) <= field.maximum and field.reason == f"at most {field.maximum}"
+            reason = field.parent.query_one(Label)
+            assert str(reason.render()) == field.reason and reason.display
+            field_region, reason_region = field.region, reason.region
+            assert reason_region.x == field_region.right and reason_region.y < field_region.bottom, "beside it"
+            await pilot.press("backspace")
+            assert not field.reason and not reason.display, "the reason goes with the next key taken"
+            await pilot.press("end", *["backspace"] * 3, "0")
+            assert field.value == "" and field.reason == f"at least {field.minimum}"
