@@ -35,6 +35,12 @@ MAX_DISTANCE = 2.0  # cosine distance runs from 0 (same meaning) to 2 (opposite)
 TICKS = (0.0, 0.5, 1.0, 1.5, 2.0)
 MIN_SECONDS, MAX_SECONDS = 0.2, 60.0
 LONGEST_WORD = 40  # characters: wider than the text panel at the smallest size
+# No text on a slide is smaller than this (pixels, at 1280x720), so the back of a room can read it: what does not
+# fit at this size is shortened with an ellipsis rather than shrunk.
+MIN_TEXT_PX = 20
+TEXT_PX = 24  # the prompt, the drawn text and the caption, where they fit
+LINE_SPACING = 1.3
+LABEL_HEIGHT = 28  # a block's label and the gap under it
 
 
 @dataclass(frozen=True)
@@ -90,11 +96,11 @@ def _fit(
 def _block(
     draw: ImageDraw.ImageDraw, y: int, label: str, text: str, colour: Colour, fonts: _Fonts, max_lines: int
 ) -> int:
-    """A small capitalised label and its text beneath; returns the y below it."""
-    draw.text((PANEL_X, y), label, fill=colour, font=fonts.at(16, bold=True))
-    y += 24
-    font, lines = _fit(text, fonts, 24, 16, PANEL_WIDTH, max_lines)
-    line_height = int(font.size * 1.3)
+    """A capitalised label and its text beneath; returns the y below it."""
+    draw.text((PANEL_X, y), label, fill=colour, font=fonts.at(MIN_TEXT_PX, bold=True))
+    y += LABEL_HEIGHT
+    font, lines = _fit(text, fonts, TEXT_PX, MIN_TEXT_PX, PANEL_WIDTH, max_lines)
+    line_height = int(font.size * LINE_SPACING)
     for line in lines:
         draw.text((PANEL_X, y), line, fill=colour, font=font)
         y += line_height
@@ -109,13 +115,14 @@ def _distance_bar(draw: ImageDraw.ImageDraw, y: int, distance: float | None, fon
     if distance is not None:
         filled = PANEL_X + round(PANEL_WIDTH * min(max(distance, 0.0), MAX_DISTANCE) / MAX_DISTANCE)
         draw.rectangle((PANEL_X, top, filled, top + 18), fill=BAR)
-    small = fonts.at(14)
+    small = fonts.at(MIN_TEXT_PX)
     for tick in TICKS:
         x = PANEL_X + round(PANEL_WIDTH * tick / MAX_DISTANCE)
         draw.line((x, top + 18, x, top + 24), fill=GREY, width=2)
         label = f"{tick:g}"
+        width = small.getbbox(label)[2]  # to the ink's right edge, which may pass the advance
         draw.text(
-            (min(max(x - small.getlength(label) / 2, PANEL_X), PANEL_X + PANEL_WIDTH - 20), top + 26),
+            (min(max(x - width / 2, PANEL_X), PANEL_X + PANEL_WIDTH - width), top + 26),
             label,
             fill=GREY,
             font=small,
@@ -155,21 +162,21 @@ def turn_frame(conversation: Conversation, turn: Turn, fonts: _Fonts | None = No
     frame.paste(_picture(conversation, turn, fonts), (MARGIN, MARGIN))
     draw = ImageDraw.Draw(frame)
     models = f"drawn by {info.t2i}  ·  described by {info.i2t}  ·  measured by {info.embedder}"
-    font, lines = _fit(models, fonts, 16, 12, PICTURE, 1)
-    draw.text((MARGIN, MARGIN + PICTURE + 16), lines[0], fill=GREY, font=font)
+    font, lines = _fit(models, fonts, MIN_TEXT_PX, MIN_TEXT_PX, PICTURE, 1)
+    draw.text((MARGIN, MARGIN + PICTURE + 14), lines[0], fill=GREY, font=font)
 
     y = MARGIN - 4
     heading = f"Turn {turn.step} of {info.turns}" if turn.step else "Turn 0: the picture it started from"
     draw.text((PANEL_X, y), heading, fill=WHITE, font=fonts.at(34, bold=True))
-    y = _block(draw, y + 56, "PROMPT", info.prompt, WHITE, fonts, 4)
+    y = _block(draw, y + 56, "PROMPT", info.prompt, WHITE, fonts, 3)
     if turn.step:
         y = _block(draw, y, "DRAWN FROM", turn.text, DRAWN, fonts, 4)
     if turn.caption is not None:
         answer, colour = turn.caption, CAPTION
     else:
         answer, colour = f"{'refused' if turn.refused else 'failed'}: {turn.error}", DRAWN
-    bar_top = SLIDE[1] - MARGIN - 90
-    lines_left = max((bar_top - y - 24 - 14) // int(24 * 1.3), 1)
+    bar_top = SLIDE[1] - MARGIN - 96
+    lines_left = max((bar_top - y - LABEL_HEIGHT - 14) // int(TEXT_PX * LINE_SPACING), 1)
     _block(draw, y, "CAPTION", answer, colour, fonts, lines_left)
     _distance_bar(draw, bar_top, turn.distance_to_prompt, fonts)
     return frame

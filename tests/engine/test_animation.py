@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from engine import InvalidInput, RunStore, load_prompts, load_run
-from engine.export.animation import MARGIN, PICTURE, SLIDE, turn_frame, write_animations
+from engine.export.animation import MARGIN, MIN_TEXT_PX, PICTURE, SLIDE, turn_frame, write_animations
 from engine.protocols import GeneratedImage
 from engine.providers.offline.painter import encode_png
 from engine.records import ConversationInfo, Turn
@@ -105,3 +105,28 @@ def test_a_word_of_a_million_characters_is_drawn_cut_and_at_once(tmp_path):
     started = time.monotonic()
     turn_frame(conversation, conversation.turns[0])
     assert time.monotonic() - started < 5
+
+
+def test_every_text_on_a_slide_is_20_px_or_more_and_long_ones_end_in_an_ellipsis(tmp_path, monkeypatch):
+    """The back of a room reads every word: a long prompt, drawn text, caption and model names keep their size
+    and are shortened with "…" where they do not fit; nothing is drawn past the slide's margins."""
+    store = RunStore.create("game", {}, tmp_path / "run")
+    long_text = "a red apple on a wooden table by a window with sunlight streaming across the room " * 6
+    name = "a-model-with-a-remarkably-long-name-indeed"
+    info = ConversationInfo("c0ffee000003", long_text, "apple", "easy", name, name, name, 9, 0, "2024-01-01")
+    conversation = store.begin(info).conversation
+    turn = Turn(2, long_text, name, name, name, None, long_text, distance_to_prompt=1.234)
+    drawn: list[tuple[str, int, tuple[float, float, float, float]]] = []
+    draw_text = ImageDraw.ImageDraw.text
+
+    def recording(self, xy, text, fill=None, font=None, anchor=None, *args, **kwargs):
+        drawn.append((text, font.size, self.textbbox(xy, text, font=font, anchor=anchor)))
+        return draw_text(self, xy, text, fill, font, anchor, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", recording)
+    turn_frame(conversation, turn).save(tmp_path / "frame.png")
+    assert {size for _, size, _ in drawn} and min(size for _, size, _ in drawn) >= MIN_TEXT_PX
+    for text, _, (left, top, right, bottom) in drawn:
+        assert left >= MARGIN and right <= SLIDE[0] - MARGIN and top >= 0 and bottom <= SLIDE[1] - MARGIN / 2, text
+    texts = [text for text, _, _ in drawn]
+    assert sum(text.endswith("…") for text in texts) == 4, "the prompt, the drawn text, the caption and the models"

@@ -94,6 +94,7 @@ class TelephoneApp(App[None]):
     COMMANDS = App.COMMANDS | {TelephoneCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", key_display="F1"),  # where an input takes ? as a letter
         Binding("ctrl+t", "switch_theme", "Theme"),
         Binding("ctrl+q", "quit", "Quit"),
     ]

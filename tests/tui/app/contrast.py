@@ -32,7 +32,8 @@ def is_text(characters: str) -> bool:
 
 def low_contrast_text(app: App[object]) -> list[str]:
     """Every run of text on the screen as the terminal gets it, after the app's colour filters, whose contrast
-    with its own background is under 4.5:1 ("ratio colour/background: text")."""
+    with its own background is under 4.5:1 ("ratio colour/background: text"). A letter drawn in its background's
+    own colour is not shown at all (an unticked box's X), so it is not text a person reads."""
     background = Color.parse(app.current_theme.background or "#000000")
     found = []
     for strip in app.screen._compositor.render_strips():
@@ -55,6 +56,6 @@ def low_contrast_text(app: App[object]) -> list[str]:
                     round((fore_rgb[2] + back_rgb[2]) / 2),
                 )
             ratio = contrast(fore_rgb, back_rgb)
-            if ratio < TEXT_CONTRAST:
+            if ratio < TEXT_CONTRAST and fore_rgb != back_rgb:  # (drawn in its background's colour: not shown)
                 found.append(f"{ratio:.2f} {fore_rgb}/{back_rgb}: {segment.text.strip()}")
     return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 from textual.widgets.option_list import OptionDoesNotExist
 
 from engine import load_run
@@ -172,13 +172,15 @@ async def test_help_and_command_palette(tmp_path):
 async def test_bad_turns_are_refused_with_a_reason(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.press(*["tab"] * 5, "backspace", "backspace", "0", "enter")
+        await pilot.press(*["tab"] * 5, "backspace", "backspace", "0")
+        assert app.screen.query_one("#turns", Input).value == "", "0 is refused as it is typed"
+        await pilot.press("enter")
         assert isinstance(app.screen, PickerScreen)
-        assert "between 1 and 100, not 0" in str(app.screen.query_one("#problem", Label).content)
+        assert "from 1 to 100, not ''" in str(app.screen.query_one("#problem", Label).content)
         # A tournament is refused the same way, not quietly given 10 turns.
         await pilot.press("ctrl+g")
         assert isinstance(app.screen, PickerScreen)
-        assert "between 1 and 100, not 0" in str(app.screen.query_one("#problem", Label).content)
+        assert "from 1 to 100, not ''" in str(app.screen.query_one("#problem", Label).content)
 
 
 @pytest.mark.slow

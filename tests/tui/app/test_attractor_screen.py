@@ -19,7 +19,8 @@ async def test_attractors_open_from_the_leaderboard_and_regroup_with_the_thresho
         table = screen.query_one(DataTable)
         assert table.row_count == 2
         rows = [table.get_row_at(index) for index in range(2)]
-        assert sorted(row[3] for row in rows) == ["room-apple, room-cat", "space-moon, space-rocket"]
+        prompts = sorted(" ".join(row[3].plain.split()) for row in rows)  # (wrapped to the column's width)
+        assert prompts == ["room-apple, room-cat", "space-moon, space-rocket"]
         assert "2 attractors in 4 games" in str(screen.query_one("#status", Label).content)
         caption = screen.query_one("#exemplar-caption", Static).content
         await pilot.press("down")
@@ -28,5 +29,6 @@ async def test_attractors_open_from_the_leaderboard_and_regroup_with_the_thresho
         await pilot.press(*["minus"] * 8)
         await wait_until(pilot, lambda: screen.report is not None and screen.report.threshold < 0.1)
         assert table.row_count == 0 and "4 unique end states" in str(screen.query_one("#status", Label).content)
+        assert "no two of its 4 games end alike" in str(screen.query_one("#why-none", Label).content)
         await pilot.press("escape")
         assert isinstance(app.screen, LeaderboardScreen)

@@ -152,7 +152,7 @@ async def test_the_footer_shows_the_stepping_keys_and_help_writes_keys_as_they_a
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         keys = {description: keys for keys, description in app.screen.key_rows()}
-        assert keys["Help"] == "?" and keys["Forward"] == "→" and keys["Present"] == "f / f5"
+        assert keys["Help"] == "? / f1" and keys["Forward"] == "→" and keys["Present"] == "f / f5"
         assert not any("question_mark" in written or "_" in written for written in keys.values())
 
 

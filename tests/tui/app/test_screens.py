@@ -189,3 +189,25 @@ async def test_games_the_budget_stopped_are_said_to_be_stopped_by_the_budget(tmp
         assert "part-way" not in stats
         (notice,) = [notice for notice in app._notifications if notice.title == "Tournament stopped"]
         assert notice.message.startswith("10 games stopped by the budget;") and "part-way" not in notice.message
+
+
+async def test_the_games_clock_stands_still_while_it_is_paused(tmp_path):
+    now = [0.0]
+    app = make_app(tmp_path)
+    app.clock = lambda: now[0]
+    app.pace = 600.0  # the first turn stays up while the clock is moved by hand
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start_game(pilot, 5, played=1)
+        now[0] = 65.0
+        screen._tick()
+        assert screen.elapsed == 65 and "1:05" in status(app)
+        await pilot.press("space")
+        now[0] = 500.0
+        screen._tick()
+        assert screen.elapsed == 65, "paused: the clock stands"
+        await pilot.press("space")
+        now[0] = 503.0
+        screen._tick()
+        assert screen.elapsed == 68
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.running)

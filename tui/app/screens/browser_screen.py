@@ -14,7 +14,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Header, Input, Label
 from textual.worker import get_current_worker
 
 from engine import (
@@ -31,6 +31,8 @@ from engine import (
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.screens.picker_screen import GameSettings
 from tui.app.typed import telephone_app
+from tui.app.widgets.fitted_text import fit_words
+from tui.app.widgets.key_footer import KeyFooter
 
 PROMPT_LINES = 3
 FIXED_WIDTH = 16 + 6 + 10 + 7 + 2 * 6  # every column but the pair and the prompt, with the table's padding
@@ -115,7 +117,7 @@ class RunBrowserScreen(Screen[None]):
         yield filter_box
         yield Label(id="status")
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Saved games"
@@ -201,7 +203,7 @@ class RunBrowserScreen(Screen[None]):
         if row.conversation is None:  # a heading, spread over the columns wide enough to hold it
             if row.run.kind == "tournament":
                 title = f"{row.run.folder.name} · {len(row.run.conversations)} games · ⏎ leaderboard"
-                return (Text("Tournament", "bold"), "", "", "", "", Text(title, "bold"))
+                return (Text("Tournament", "bold"), "", "", "", "", Text(fit_words(title, prompt_width, 1)[0], "bold"))
             return (Text("Single games", "bold"), "", "", "", "", "")
         info = row.conversation.info
         final = row.conversation.final_distance

@@ -6,9 +6,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 
 from tui.app.widgets.conversation_view import ConversationView
+from tui.app.widgets.key_footer import KeyFooter
 
 CHROME = "Header, #status, Footer"  # hidden while the stage is up
 
@@ -31,7 +32,7 @@ class ConversationScreen(Screen[None]):
         raise NotImplementedError
 
     def compose(self) -> ComposeResult:
-        header, status, footer = Header(), Label(id="status"), Footer()
+        header, status, footer = Header(), Label(id="status"), KeyFooter()
         for chrome in (header, status, footer):
             chrome.display = not self.presenting
         yield header

@@ -50,9 +50,9 @@ HOLD_STEP_SECONDS = 0.05  # how often a waiting worker looks whether it should s
 class GameScreen(ConversationScreen):
     # Priority: the turn list would otherwise take these keys to scroll itself and leave the view behind.
     BINDINGS = [
-        Binding("escape", "stop", "Stop game"),
-        Binding("space", "pause", "Pause/resume", key_display="space"),
+        Binding("space", "pause", "Pause/resume", key_display="space"),  # the main action: first in the footer
         PRESENT,
+        Binding("escape", "stop", "Stop game"),
         BACK,
         FORWARD,
         Binding("home", "first", "First", show=False, priority=True),
@@ -62,11 +62,11 @@ class GameScreen(ConversationScreen):
 
     # What the status line and the stage show; set on the event loop only.
     step: var[int] = var(0)  # the turn in progress or last played
-    elapsed: var[int] = var(0)  # whole seconds since the game started, until it ended
+    elapsed: var[int] = var(0)  # whole seconds the game has played (pauses left out), until it ended
     spent: var[str] = var("")  # what the game has spent, in words
     call: var[str] = var("loading models…")  # the call in flight, or what is happening
     outcome: var[str] = var("")  # how the game ended
-    paused: var[bool] = var(False)
+    paused: var[bool] = var(False, init=False)
     running: var[bool] = var(True)
     status: var[str] = var("")  # computed from the above
     stage_state: var[str] = var("")  # computed
@@ -78,6 +78,8 @@ class GameScreen(ConversationScreen):
         self.resumed = threading.Event()  # cleared while paused: the worker asks for nothing more
         self.resumed.set()
         self.started = 0.0
+        self.paused_for = 0.0  # seconds spent paused, the pause in progress left out
+        self.paused_at: float | None = None  # the clock when the pause in progress began
         self.drawing = settings.prompt.text  # the text of the turn in progress
         self.estimate = 0.0  # what it should cost (paid models only show their spending)
         self.ticker: Timer | None = None  # the elapsed time, once a second
@@ -230,7 +232,17 @@ class GameScreen(ConversationScreen):
         self.outcome, self.call, self.running = outcome, "", False
 
     def _tick(self) -> None:
-        self.elapsed = int(telephone_app(self).clock() - self.started)
+        now = telephone_app(self).clock() if self.paused_at is None else self.paused_at  # paused: time stands
+        self.elapsed = int(now - self.started - self.paused_for)
+
+    def watch_paused(self, paused: bool) -> None:
+        now = telephone_app(self).clock()
+        if paused:
+            self.paused_at = now
+        elif self.paused_at is not None:
+            self.paused_for += now - self.paused_at
+            self.paused_at = None
+        self._tick()
 
     def compute_status(self) -> str:
         minutes, seconds = divmod(self.elapsed, 60)

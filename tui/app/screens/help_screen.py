@@ -52,9 +52,19 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for keys, description in self.key_rows():
             table.add_row(keys, description)
-        with VerticalScroll(id="help"):
+        with VerticalScroll(id="help") as help_box:
+            help_box.border_subtitle = "esc closes"
             yield Static(Text(ABOUT))
             yield Static("")
             yield Static(table)
             yield Static("")
             yield Static(Text(telephone_app(self).pictures.describe()), id="help-pictures")
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._hint_scrolling)
+
+    def _hint_scrolling(self) -> None:
+        """Where the keys run past the bottom, the border says so: a scroll bar alone is easy to miss."""
+        help_box = self.query_one("#help", VerticalScroll)
+        more = help_box.max_scroll_y > 0
+        help_box.border_subtitle = "↑↓ scroll for more · esc closes" if more else "esc closes"

@@ -9,13 +9,18 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.color import Color
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 from textual_plotext import PlotextPlot
 
 from engine import CONVERGENCE_LEGEND, Analysis, LeaderboardRow, TelephoneError, load_run
 from tui.app.screens.attractor_screen import AttractorScreen
+from tui.app.widgets.key_footer import KeyFooter
+
+# The chart's lines, in the game's own text colours: each reads at 4.5:1 or more, and so does its name in the key.
+GAME_LINE_COLOURS = ("telephone-caption", "telephone-drawn", "telephone-bar", "telephone-muted")
 
 
 class LeaderboardScreen(Screen[None]):
@@ -41,15 +46,18 @@ class LeaderboardScreen(Screen[None]):
         yield Label(id="people")
         with Horizontal(id="board"):
             yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
-            yield PlotextPlot(id="chart")
+            with Vertical(id="chart-box"):
+                yield PlotextPlot(id="chart")
+                yield Label(id="chart-key")  # beside the chart, not on it: plotext's own legend hides the lines
         yield Label(CONVERGENCE_LEGEND, id="legend")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"leaderboard · {self.folder.name}"
         self.query_one(DataTable).add_columns(*LeaderboardRow.HEADINGS)
         self.query_one("#partial").display = self.query_one("#people").display = False
         self.query_one("#board").loading = True
+        self.app.theme_changed_signal.subscribe(self, lambda theme: self._show())  # the lines take its colours
         self._read()
 
     @work(thread=True, exclusive=True, group="leaderboard")
@@ -115,16 +123,19 @@ class LeaderboardScreen(Screen[None]):
         people.display = bool(note)
         self.call_after_refresh(self._arrange)
         steps = 0
+        key: list[Text] = []
+        variables = self.app.current_theme.variables
+        colours = [Color.parse(variables[name]) for name in GAME_LINE_COLOURS]
         for pair in self.analysis.pairs:
             cells = self.analysis.by_step(pair, level)
             if cells:
                 steps = max(steps, len(cells))
+                colour = colours[len(key) % len(colours)]
                 plot.plot(
-                    list(range(1, len(cells) + 1)),
-                    [cell.mean for cell in cells],
-                    label=f"{pair[0]} ⇄ {pair[1]}",
-                    marker="braille",
+                    list(range(1, len(cells) + 1)), [cell.mean for cell in cells], color=colour.rgb, marker="braille"
                 )
+                key.append(Text(f"━━ {pair[0]} ⇄ {pair[1]}", colour.hex))
+        self.query_one("#chart-key", Label).update(Text("   ").join(key))
         plot.xticks(list(range(1, steps + 1)))
         plot.title(f"mean distance to the prompt, {level}")
         plot.xlabel("step")

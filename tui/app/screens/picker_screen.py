@@ -12,10 +12,10 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, OptionList
+from textual.widgets import Button, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from engine import (
@@ -25,6 +25,7 @@ from engine import (
     KINDS,
     LEVELS,
     MAX_TURNS,
+    MIN_TURNS,
     PERSON,
     Availability,
     Catalog,
@@ -45,6 +46,8 @@ from engine import (
 )
 from tui.app.screens.picture_chooser import PictureChooser
 from tui.app.typed import telephone_app
+from tui.app.widgets.bounded_number import BoundedNumber
+from tui.app.widgets.key_footer import KeyFooter
 from tui.app.widgets.model_list import ModelDetails, ModelList
 
 
@@ -125,18 +128,19 @@ class PickerScreen(Screen[None]):
                 yield ModelList(kind, SurveyedModel(entry, Availability(True), self.catalog.facts(entry)))
         with Horizontal(id="prompt-row"):
             yield PromptList(self.prompts)
-            yield ModelDetails(id="model-details")
+            with VerticalScroll(id="details-pane", can_focus=False):  # Tab goes from the prompts to the start row
+                yield ModelDetails(id="model-details")
         with Vertical(id="start-area"):
             with Horizontal(id="start-row"):
                 yield Input(placeholder="…or type your own prompt", id="typed-prompt")
                 yield Label("turns", id="turns-label")
-                yield Input(str(DEFAULT_TURNS), id="turns", type="integer", max_length=len(str(MAX_TURNS)))
+                yield BoundedNumber(DEFAULT_TURNS, MIN_TURNS, MAX_TURNS, input_id="turns")
                 yield Button("Start ⏎", id="start", variant="primary")
             yield Input(
                 placeholder="…or start from a picture: its path, or ctrl+o to choose one here", id="start-picture"
             )
             yield Label("", id="problem")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#models-t2i").focus()
@@ -220,12 +224,12 @@ class PickerScreen(Screen[None]):
 
     @on(Input.Changed, "#turns")
     def _show_estimate(self) -> None:
-        """What the chosen game would cost, from the catalog's price hints (nothing while a choice is missing)."""
+        """What the chosen game would cost, from the catalog's price hints (what is missing, while it is)."""
         try:
             chosen = self.chosen_models()
             turns = parse_turns(self.query_one("#turns", Input).value)
-        except InvalidInput:
-            self.query_one("#problem", Label).update("")
+        except InvalidInput as error:  # what is missing, until it is chosen or typed
+            self.query_one("#problem", Label).update(Text(str(error), style="dim"))
             return
         lineups = self.chosen_lineups()
         cost = game_cost(self.catalog, lineups["t2i"], lineups["i2t"], chosen["embed"], turns)

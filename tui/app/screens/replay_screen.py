@@ -23,20 +23,20 @@ class ReplayScreen(ConversationScreen):
 
     # Priority: the turn list would otherwise take these keys to scroll itself and leave the view behind.
     BINDINGS = [
+        Binding("space", "play", "Play/pause", key_display="space"),  # the main action: first in the footer
+        PRESENT,
+        Binding("escape", "back", "Close"),
         BACK,
         FORWARD,
         Binding("home", "first", "First", priority=True),
         Binding("end", "last", "Last", priority=True),
         Binding("pageup", f"step(-{PAGE})", f"Back {PAGE}", show=False, priority=True),
         Binding("pagedown", f"step({PAGE})", f"Forward {PAGE}", show=False, priority=True),
-        Binding("space", "play", "Play/pause", key_display="space"),
         Binding("l", "loop", "Loop"),
         Binding("plus,equals_sign", "delay(-1)", "Faster", key_display="+"),
         Binding("minus", "delay(1)", "Slower", key_display="-"),
-        PRESENT,
         Binding("n", "game(1)", "Next game", show=False),
         Binding("p", "game(-1)", "Previous game", show=False),
-        Binding("escape", "back", "Close"),
     ]
 
     def __init__(

@@ -10,11 +10,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Label, ProgressBar, SelectionList
+from textual.widgets import Button, Header, Label, ProgressBar, SelectionList
 from textual.widgets.selection_list import Selection
 
 from engine import (
@@ -35,6 +36,7 @@ from engine import (
 from tui.app.messages import Tally, TournamentEnded, TournamentOpened, TournamentProgressed
 from tui.app.screens.leaderboard_screen import LeaderboardScreen
 from tui.app.typed import telephone_app
+from tui.app.widgets.key_footer import KeyFooter
 
 PAIRED_KINDS: tuple[Kind, Kind] = ("t2i", "i2t")  # a tournament pairs every ticked model of these kinds
 
@@ -80,12 +82,12 @@ class TournamentScreen(Screen[None]):
                 selection = SelectionList(*options, id=f"pick-{kind}")
                 selection.border_title = title
                 yield selection
-            with Vertical(id="plan"):
+            with VerticalScroll(id="plan"):
                 yield Label(id="plan-text")
                 yield Button("Start tournament", id="start", variant="primary")
         yield ProgressBar(id="progress", show_eta=True)
         yield Label(id="stats")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "tournament"
@@ -115,7 +117,7 @@ class TournamentScreen(Screen[None]):
         try:
             plan = self.plan()
         except (InvalidInput, StorageError) as error:
-            self.query_one("#plan-text", Label).update(Text(str(error), style="red"))
+            self.query_one("#plan-text", Label).update(Content.styled(str(error), "$text-error"))
             self.query_one("#start", Button).disabled = True
             return
         self.paid = bool(plan.cost(self.catalog))
