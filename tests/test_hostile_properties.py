@@ -241,7 +241,7 @@ def test_every_turn_before_the_damage_still_loads(template_run, tmp_path_factory
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damages=st.lists(DAMAGE, min_size=1, max_size=4))
 def test_analyze_pictures_and_the_app_replay_survive_any_damaged_run(template_run, tmp_path_factory, damages):
     sandbox = sandbox_for(template_run, tmp_path_factory.getbasetemp(), damages)

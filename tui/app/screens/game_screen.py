@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Input, Label
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from engine import (
     CallStarted,
@@ -112,7 +112,7 @@ class GameScreen(ConversationScreen):
         self.cancel.set()  # leaving or quitting: the worker stops after the call in flight
         self.resumed.set()
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, group="game")
     def _play(self) -> None:
         settings = self.settings
         try:
@@ -229,7 +229,13 @@ class GameScreen(ConversationScreen):
         self._tick()
         if self.ticker is not None:
             self.ticker.stop()  # the time the game took stays on the status line
-        self.outcome, self.call, self.running = outcome, "", False
+        self.outcome, self.call = outcome, ""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The game is over once its worker is: the run (and its writer lock) is let go only then, so a game
+        resumed the moment this one ends finds the run free."""
+        if event.worker.group == "game" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.running = False
 
     def _tick(self) -> None:
         now = telephone_app(self).clock() if self.paused_at is None else self.paused_at  # paused: time stands
