@@ -29,6 +29,8 @@ from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.replay_screen import ReplayScreen
 from tui.cli.main import main
 
+pytestmark = pytest.mark.slow  # hypothesis plays dozens of damaged runs: seconds each test
+
 UNSHOWABLE = ("\x1b", "\x07", "\x9b", "\u202e", "\u200b", "\u200e")
 INFO_FIELDS = ["id", "prompt", "prompt_id", "level", "t2i", "i2t", "embedder", "turns", "seed", "created", "status"]
 TURN_FIELDS = [
@@ -240,7 +242,6 @@ def test_every_turn_before_the_damage_still_loads(template_run, tmp_path_factory
         shutil.rmtree(sandbox.root)
 
 
-@pytest.mark.slow
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damages=st.lists(DAMAGE, min_size=1, max_size=4))
 def test_analyze_pictures_and_the_app_replay_survive_any_damaged_run(template_run, tmp_path_factory, damages):

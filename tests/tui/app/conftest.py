@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine import RunSession, Tournament, TournamentPlan, load_prompts, start_tournament
+
+APP_TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here starts the app (a second or more each): none of them is in the fast subset."""
+    for item in items:
+        if item.path.is_relative_to(APP_TESTS):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
