@@ -30,6 +30,7 @@ from engine import (
     start_tournament,
 )
 from engine.metrics import clean_caption, cosine_distance
+from tests.fakes.ollama import FakeOllama
 from tests.players import ScriptedPerson, add_second_models, draw_picture
 
 PAINTERS, READERS = "sketch-painter,sketch-painter-b", "sketch-reader,sketch-reader-b"
@@ -185,3 +186,26 @@ def test_a_tournament_plays_chains_when_asked_and_never_a_person(tmp_path, lineu
             TournamentPlan(("a",), ("b",), "minilm", (prompt,), 2, chains=(parse_chain(bad),))
     with pytest.raises(InvalidInput, match="a person"):
         TournamentPlan(("a",), ("b", "you"), "minilm", (prompt,), 2)
+
+
+def test_a_game_from_a_picture_mixes_hosted_local_and_offline_players(tmp_path, fake, picture, monkeypatch, catalog):
+    """Nothing of the new ways to play is the offline models': a lineup of Replicate, OpenAI, Ollama and the
+    offline models (each through its real client, against the loopback fakes) plays from a picture, measured
+    by a hosted embedder that takes images."""
+    with FakeOllama({"llava:latest": "vision"}) as ollama:
+        monkeypatch.setenv("OLLAMA_HOST", ollama.url)
+        drawers, describers = "stable-diffusion,sketch-painter", "ollama-llava,gpt-4o-mini,sketch-reader"
+        store = start_game_run(3, 0, tmp_path / "run")
+        with RunSession(store, catalog) as session:
+            line = session.line(drawers.split(","), describers.split(","), "imagebind")
+            assert list(line.play(picture, 3, store))[-1].status == "finished"
+        assert len(ollama.calls("/api/chat") + ollama.calls("/api/generate")) == 2  # turns 0 and 3
+    (game,) = load_run(store.folder).conversations
+    assert [(t.t2i, t.i2t) for t in game.shown_turns] == [
+        ("", "ollama-llava"),
+        ("stable-diffusion", "gpt-4o-mini"),
+        ("sketch-painter", "sketch-reader"),
+        ("stable-diffusion", "ollama-llava"),
+    ]
+    assert all(t.image_to_start_image is not None and 0 <= t.image_to_start_image <= 2 for t in game.turns)
+    assert {"t2i", "i2t", "embed"} <= set(fake.answered), "Replicate drew and embedded, OpenAI described"

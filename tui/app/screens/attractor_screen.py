@@ -99,7 +99,9 @@ class AttractorScreen(Screen[None]):
             f"{report.threshold:g} (+ coarser, − finer)"
         )
         self.query_one("#method", Label).update(report.method)
-        self._fill_table()
+        # Once the layout that is pending is done: the columns share the table's final width (read too early,
+        # on a busy machine, the prompts wrapped to a width the table no longer had).
+        self.call_after_refresh(self._fill_table)
         if report.attractors:
             self.query_one("#why-none").display = False
         else:
