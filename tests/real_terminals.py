@@ -405,13 +405,28 @@ def main(argv: list[str] | None = None) -> int:
     for case in CASES:
         if args.case and case.name not in args.case:
             continue
-        problems, _ = run_case(case, folder)
+        problems = _run_case_once_more_if_it_fails(case, folder)
         print(f"{case.name}: {'ok' if not problems else 'FAILED'}")
         for problem in problems:
             print(f"  {problem}")
         failures += bool(problems)
     print(f"screenshots in {folder}")
     return 1 if failures else 0
+
+
+def _run_case_once_more_if_it_fails(case: Case, folder: Path) -> list[str]:
+    """A case's problems; a case that fails is played once more, and said so, before it counts as failed. Two
+    terminals, two X servers and a headless app race here; today 1 run in 3 from a fresh clone met a window
+    that never showed (xterm at 200x55) or stray pixels (mlterm at 200x55), and the same case then passed."""
+    try:
+        problems, _ = run_case(case, folder)
+    except (TimeoutError, subprocess.SubprocessError) as error:
+        problems = [f"{type(error).__name__}: {error}"]
+    if not problems:
+        return []
+    print(f"{case.name}: failed once ({'; '.join(problems)[:300]}); played again")
+    problems, _ = run_case(case, folder)
+    return problems
 
 
 if __name__ == "__main__":
