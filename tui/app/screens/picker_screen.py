@@ -165,7 +165,7 @@ class PickerScreen(Screen[None]):
 
     def settings(self) -> GameSettings:
         """The choices on screen; InvalidInput says what to fix (a picture that cannot start a game included)."""
-        lineups = self.chosen_lineups()
+        chosen = self.chosen_ids()
         typed = self.query_one("#typed-prompt", Input).value
         prompt = prompt_for_text(typed, self.prompts) if typed.strip() else self.query_one(PromptList).chosen
         if prompt is None:
@@ -173,12 +173,8 @@ class PickerScreen(Screen[None]):
         turns = parse_turns(self.query_one("#turns", Input).value)
         path = self.query_one("#start-picture", Input).value.strip()
         picture = load_start_picture(Path(path).expanduser()) if path else None
-        embedder = self.chosen_models()["embed"]
-        return GameSettings(lineups["t2i"], lineups["i2t"], embedder, prompt, turns, picture=picture)
-
-    def chosen_lineups(self) -> dict[Kind, tuple[str, ...]]:
-        """The players chosen for each role, in playing order; InvalidInput when a role has none."""
-        return {kind: tuple(ids) for kind, ids in self.chosen_ids().items()}
+        lineups = tuple(chosen["t2i"]), tuple(chosen["i2t"])
+        return GameSettings(*lineups, chosen["embed"][0], prompt, turns, picture=picture)
 
     def chosen_ids(self) -> dict[Kind, list[str]]:
         """Each role's chosen models, in order (several where Space picked them); InvalidInput when a role has none."""
@@ -226,13 +222,12 @@ class PickerScreen(Screen[None]):
     def _show_estimate(self) -> None:
         """What the chosen game would cost, from the catalog's price hints (what is missing, while it is)."""
         try:
-            chosen = self.chosen_models()
+            chosen = self.chosen_ids()
             turns = parse_turns(self.query_one("#turns", Input).value)
         except InvalidInput as error:  # what is missing, until it is chosen or typed
             self.query_one("#problem", Label).update(Text(str(error), style="dim"))
             return
-        lineups = self.chosen_lineups()
-        cost = game_cost(self.catalog, lineups["t2i"], lineups["i2t"], chosen["embed"], turns)
+        cost = game_cost(self.catalog, chosen["t2i"], chosen["i2t"], chosen["embed"][0], turns)
         self.query_one("#problem", Label).update(Text(f"this game costs {price_phrase(cost)}", style="dim"))
 
     def action_start(self) -> None:
