@@ -29,6 +29,10 @@ class GameEvent(Message):
         self.spent = spent
 
 
+class GameHeld(Message):
+    """A paused game's worker has stopped asking the engine for anything: nothing is in flight until Space."""
+
+
 class PersonAsked(Message):
     """The game waits for the person at the keyboard to describe ``image``: their words (or None, to stop)
     go into ``answer``, which the game's worker waits on."""

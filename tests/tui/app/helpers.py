@@ -38,7 +38,24 @@ async def wait_until(pilot, condition, seconds: float = 60.0) -> None:
             await pilot.pause()
             return
         await pilot.pause(0.05)
-    raise AssertionError("the app did not get there in time")
+    raise AssertionError(f"the app did not get there in time; {where_the_app_is(pilot.app)}")
+
+
+def where_the_app_is(app) -> str:
+    """What a failed wait saw: the screens, the workers, what the app told the user, and any crash (which
+    the test's own failure would otherwise hide)."""
+    screens = [type(screen).__name__ for screen in app.screen_stack]
+    workers = [f"{worker.name}:{worker.state.name}" for worker in app.workers]
+    notices = [f"{notice.title or ''} {notice.message}".strip() for notice in app._notifications]
+    return f"screens {screens}, workers {workers}, notices {notices}, crash {app._exception!r}"
+
+
+async def pause_game(pilot) -> None:
+    """Space on a playing game, then wait until its worker holds: from then on nothing more is asked."""
+    screen = pilot.app.screen
+    await pilot.press("space")
+    assert screen.paused and "space resumes" in str(screen.query_one("#status").content)
+    await wait_until(pilot, lambda: screen.held)
 
 
 def browser_ready(app) -> bool:

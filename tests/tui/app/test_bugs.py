@@ -21,6 +21,7 @@ from tests.tui.app.helpers import (
     leaderboard_ready,
     long_run,
     make_app,
+    pause_game,
     saved_run,
     start_game,
     view,
@@ -63,9 +64,7 @@ async def test_end_jumps_to_the_latest_turn_once_the_list_scrolls(tmp_path):
     app.pace = 0.02
     async with app.run_test(size=(100, 16)) as pilot:
         await start_game(pilot, 99, played=12)
-        await pilot.press("space")  # paused, so that the latest turn stays the latest while we look
-        await wait_until(pilot, lambda: app.screen.call == "" or "turn" not in app.screen.call)
-        await pilot.pause(0.5)
+        await pause_game(pilot)  # so that the latest turn stays the latest while we look
         await pilot.press("up", "up", "up")
         looking = view(app).step
         assert looking < len(view(app).turns) and title(app) == f"Turn {looking} of 99"
@@ -100,12 +99,14 @@ async def test_a_stopped_tournament_says_stopped_and_its_leaderboard_says_partia
 
 async def test_a_stopped_single_game_resumes_from_the_browser(tmp_path):
     app = make_app(tmp_path)
-    app.pace = 0.3  # slow enough that Escape comes before the ninth turn
+    app.pace = 3600.0  # each turn stays up until Escape: the game cannot end by itself, however slow the machine
     async with app.run_test(size=(120, 32)) as pilot:
-        game = await start_game(pilot, 9, played=2)
+        game = await start_game(pilot, 9, played=1)
         await pilot.press("escape")
         await wait_until(pilot, lambda: not game.running)
         played = len(view(app).turns)
+        assert played == 1, "stopped while the first turn was up"
+        app.pace = 0.0
         await pilot.press("escape", "ctrl+r")
         await wait_until(pilot, lambda: browser_ready(app) and app.screen.highlighted is not None)
         await pilot.press("ctrl+o")

@@ -22,6 +22,7 @@ from tests.tui.app.helpers import (
     browser_ready,
     leaderboard_ready,
     make_app,
+    pause_game,
     saved_run,
     scenes_tournament,
     settle_images,
@@ -97,7 +98,7 @@ async def paused_game(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:
     app.pace = 600.0  # the first turn stays up, the worker waiting in its pace, until Space has paused it
     await pilot.press(*["tab"] * 5, "backspace", "backspace", "5", "enter")
     await wait_until(pilot, lambda: isinstance(app.screen, GameScreen) and len(view(app).turns) == 1)
-    await pilot.press("space")
+    await pause_game(pilot)
 
 
 async def stage(pilot: Pilot[None], runs: Runs, tmp_path: Path) -> None:

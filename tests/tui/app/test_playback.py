@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Label
 
 from engine import load_run
-from tests.tui.app.helpers import make_app, saved_run, start_game, view, wait_until
+from tests.tui.app.helpers import make_app, pause_game, saved_run, start_game, view, wait_until
 from tui.app.screens.picker_screen import PickerScreen
 from tui.app.screens.replay_screen import ReplayScreen
 
@@ -71,8 +71,10 @@ async def test_the_demo_plays_the_shipped_sample_on_the_stage_without_loading_a_
         assert isinstance(screen, ReplayScreen) and screen.presenting and screen.playing and screen.looping
         assert len(screen.conversations) == 3
         assert app._catalog is None and not app._models, "no catalog read, no model built"
+        await pilot.press("space")  # paused, so that no tick of the clock moves it while the test does
+        assert not screen.playing
         first = screen.conversation
-        for _ in range(len(first.turns)):
+        for _ in range(len(first.turns) - view(app).step + 1):
             await screen._advance()
         assert screen.conversation is not first and view(app).step == 1, "the loop goes on to the next game"
         await pilot.press("p")
@@ -87,15 +89,11 @@ async def test_a_live_game_pauses_after_the_call_in_flight_and_resumes(tmp_path)
     app.pace = 0.05
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await start_game(pilot, 99, played=2)
-        await pilot.press("space")
-        assert screen.paused and "paused after the call in flight · space resumes" in status(app)
-        await asyncio.sleep(0.5)  # the call in flight ends
-        played = len(view(app).turns)
-        await asyncio.sleep(1.0)
-        assert len(view(app).turns) <= played + 1 and screen.running, "nothing new is asked for while paused"
+        await pause_game(pilot)
+        assert "paused · space resumes" in status(app)
         held = len(view(app).turns)
-        await asyncio.sleep(0.5)
-        assert len(view(app).turns) == held
+        await asyncio.sleep(1.0)
+        assert len(view(app).turns) == held and screen.running, "nothing new is asked for while paused"
         await pilot.press("space")
         assert not screen.paused
         await wait_until(pilot, lambda: len(view(app).turns) >= held + 2)

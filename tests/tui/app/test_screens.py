@@ -85,8 +85,10 @@ async def test_space_pauses_the_status_line_and_the_stage_at_once(tmp_path):
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await start_game(pilot, 5, played=1)
         await pilot.press("space")
-        assert screen.paused and "paused after the call in flight · space resumes" in status(app)
+        assert screen.paused and "space resumes" in status(app)
         assert screen.stage_state == "paused"
+        await wait_until(pilot, lambda: screen.held)
+        assert "paused · space resumes" in status(app), "the turn's pace ends once paused: no call is in flight"
         await pilot.press("space")
         assert not screen.paused and "paused" not in status(app) and screen.stage_state == "playing"
         await pilot.press("space", "escape")  # stopping a paused game lets the worker go at once

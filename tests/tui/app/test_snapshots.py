@@ -18,6 +18,7 @@ from tests.tui.app.helpers import (
     browser_ready,
     leaderboard_ready,
     make_app,
+    pause_game,
     picker_ready,
     play_from_picker,
     saved_run,
@@ -84,7 +85,7 @@ def test_paused_game(snap_compare, tmp_path):
     async def pause(pilot):
         await pilot.press(*["tab"] * 5, "backspace", "backspace", "5", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, GameScreen) and len(view(app).turns) == 1)
-        await pilot.press("space")
+        await pause_game(pilot)
         await settle_images(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=pause)

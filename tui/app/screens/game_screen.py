@@ -37,7 +37,7 @@ from engine import (
     game_cost,
     start_game_run,
 )
-from tui.app.messages import GameError, GameEvent, PersonAsked
+from tui.app.messages import GameError, GameEvent, GameHeld, PersonAsked
 from tui.app.screens.conversation_screen import BACK, FORWARD, PRESENT, ConversationScreen
 from tui.app.screens.picker_screen import GameSettings
 from tui.app.typed import telephone_app
@@ -67,6 +67,7 @@ class GameScreen(ConversationScreen):
     call: var[str] = var("loading models…")  # the call in flight, or what is happening
     outcome: var[str] = var("")  # how the game ended
     paused: var[bool] = var(False, init=False)
+    held: var[bool] = var(False)  # paused, and the worker has let the call in flight end: nothing is asked
     running: var[bool] = var(True)
     status: var[str] = var("")  # computed from the above
     stage_state: var[str] = var("")  # computed
@@ -134,14 +135,19 @@ class GameScreen(ConversationScreen):
                     if isinstance(event, ConversationStarted) and event.first_step > 1:
                         self._show_saved_turns(store, event.conversation_id, show)
                     if isinstance(event, DistancesReady):
-                        # Show each turn for at least the app's pace; Escape (cancel) ends the wait at once.
-                        shown_until = turn_started + app.pace
-                        self._hold(lambda: time.monotonic() >= shown_until)  # noqa: B023 - called here, at once
+                        # Show each turn for at least the app's pace; Escape (cancel) or Space ends the wait.
+                        self._hold(self._shown_for(turn_started + app.pace))
                         turn_started = time.monotonic()
-                    # Paused: the engine is asked for nothing more, so no call starts until Space resumes.
-                    self._hold(self.resumed.is_set)
+                    if not self.resumed.is_set():
+                        # Paused: the engine is asked for nothing more, so no call starts until Space resumes.
+                        self.post_message(GameHeld())
+                        self._hold(self.resumed.is_set)
         except (TelephoneError, OSError) as error:
             self.post_message(GameError(str(error)))
+
+    def _shown_for(self, until: float) -> Callable[[], bool]:
+        """When a turn has been up long enough: at ``until`` (monotonic), or at once when Space pauses."""
+        return lambda: time.monotonic() >= until or not self.resumed.is_set()
 
     def _ask(self, image: Path) -> str | None:
         """The person's turn, in the worker: the screen shows the text box and the worker waits for Enter
@@ -256,7 +262,7 @@ class GameScreen(ConversationScreen):
         if self.estimate and self.spent:
             parts.append(f"{self.spent} (about ${self.estimate:.2f} for the game)")
         if self.paused and self.running:
-            parts.append("paused after the call in flight · space resumes")
+            parts.append("paused · space resumes" if self.held else "pausing after the call in flight… space resumes")
         else:
             parts.append(self.outcome or self.call)
         return "  ·  ".join(part for part in parts if part)
@@ -282,7 +288,11 @@ class GameScreen(ConversationScreen):
         if self.paused:
             self.resumed.clear()
         else:
+            self.held = False
             self.resumed.set()
+
+    def on_game_held(self, message: GameHeld) -> None:
+        self.held = self.paused  # Space may have resumed it while the message was on its way
 
     def action_step(self, delta: int) -> None:
         view = self.query_one(ConversationView)
@@ -308,7 +318,7 @@ class GameScreen(ConversationScreen):
         """Tell the worker to stop after the call in flight, paused or not (a person's turn unanswered)."""
         self.cancel.set()
         self.resumed.set()
-        self.paused = False
+        self.paused = self.held = False
         if self.asking is not None:
             self._answer(None)
 
