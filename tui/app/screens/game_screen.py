@@ -42,6 +42,7 @@ from tui.app.screens.conversation_screen import BACK, FORWARD, PRESENT, Conversa
 from tui.app.screens.picker_screen import GameSettings
 from tui.app.typed import telephone_app
 from tui.app.widgets.conversation_view import ConversationView
+from tui.app.widgets.in_place import update_in_place
 from tui.app.widgets.stage import Stage
 
 HOLD_STEP_SECONDS = 0.05  # how often a waiting worker looks whether it should stop
@@ -268,7 +269,7 @@ class GameScreen(ConversationScreen):
         return "  ·  ".join(part for part in parts if part)
 
     def watch_status(self, status: str) -> None:
-        self.query_one("#status", Label).update(Text(status))
+        update_in_place(self.query_one("#status", Label), Text(status))
 
     def compute_stage_state(self) -> str:
         return ("paused" if self.paused else "playing") if self.running else ""

@@ -28,9 +28,9 @@ class HelpScreen(ModalScreen[None]):
             background: $surface; padding: 1 2; }
     """
 
-    def __init__(self, below: Screen[object]) -> None:
+    def __init__(self, below: type[Screen[object]]) -> None:
         super().__init__()
-        self.below = below
+        self.below = below  # the kind of screen it explains: one help screen serves every screen of that kind
 
     def key_rows(self) -> list[tuple[str, str]]:
         """(keys as they are written on a keyboard, what they do) for the screen below and the whole app."""
@@ -62,6 +62,9 @@ class HelpScreen(ModalScreen[None]):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._hint_scrolling)
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#help", VerticalScroll).scroll_home(animate=False)  # opened again: from the top
 
     def _hint_scrolling(self) -> None:
         """Where the keys run past the bottom, the border says so: a scroll bar alone is easy to miss."""

@@ -12,6 +12,7 @@ from engine import Conversation
 from tui.app.screens.conversation_screen import BACK, FORWARD, PRESENT, ConversationScreen
 from tui.app.typed import telephone_app
 from tui.app.widgets.conversation_view import ConversationView
+from tui.app.widgets.in_place import update_in_place
 from tui.app.widgets.stage import Stage
 
 MIN_DELAY, MAX_DELAY, DELAY_STEP = 0.5, 30.0, 0.5
@@ -106,7 +107,7 @@ class ReplayScreen(ConversationScreen):
         pace = f"{self.delay:g} s a turn"
         parts.append(f"▶ playing, {pace}" if self.playing else f"paused (space plays, {pace})")
         parts.append("loop on" if self.looping else "loop off")
-        self.query_one("#status", Label).update(Text("  ·  ".join(parts)))
+        update_in_place(self.query_one("#status", Label), Text("  ·  ".join(parts)))
         self.query_one(Stage).state = "playing" if self.playing else "paused"
 
     def _restart_timer(self) -> None:

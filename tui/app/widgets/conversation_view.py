@@ -17,6 +17,7 @@ from textual.widgets import Label, ListItem, ListView, Static
 from engine import Turn, shortened
 from tui.app.terminal_probe import PictureSetup
 from tui.app.widgets.drift import DriftLine
+from tui.app.widgets.in_place import update_in_place
 from tui.app.widgets.stage import Stage
 from tui.app.widgets.turn_image import TurnImage
 
@@ -132,8 +133,8 @@ class ConversationView(Vertical):
             return  # the user is reading an earlier turn: do not pull them away
         self.query_one(Stage).show_progress(step, self.total, text, image)
         self.query_one("#turn-detail").border_title = f"Turn {step} of {self.total} (in progress)"
-        self.query_one("#drawn", Static).update(Text(text if step else PICTURE_GIVEN))
-        self.query_one("#caption", Static).update(Text("…"))
+        update_in_place(self.query_one("#drawn", Static), Text(text if step else PICTURE_GIVEN))
+        update_in_place(self.query_one("#caption", Static), Text("…"))
         if image is not None:
             self.query_one("#turn-image", TurnImage).show(image)
 
@@ -154,12 +155,12 @@ class ConversationView(Vertical):
             players = f"the picture, described by {turn.i2t} · "
         said = "a person's words" if turn.person else turn.reproducibility
         self.query_one("#turn-detail").border_title = f"Turn {turn.step} of {self.total} · {players}{said}"
-        self.query_one("#drawn", Static).update(Text(shortened(turn.text) if turn.step else PICTURE_GIVEN))
+        update_in_place(self.query_one("#drawn", Static), Text(shortened(turn.text) if turn.step else PICTURE_GIVEN))
         caption = self.query_one("#caption", Static)
         if turn.error:
-            caption.update(Text(shortened(f"{(turn.failure or '').capitalize()}: {turn.error}")))
+            update_in_place(caption, Text(shortened(f"{(turn.failure or '').capitalize()}: {turn.error}")))
         else:
-            caption.update(Text(shortened(turn.caption or "")))
+            update_in_place(caption, Text(shortened(turn.caption or "")))
         caption.set_class(bool(turn.error), "-failed")
         self.query_one("#turn-image", TurnImage).show(image)
         self._show_drift()
@@ -175,7 +176,7 @@ class ConversationView(Vertical):
         measured = self.distances
         self.query_one(DriftLine).distances = tuple(measured)
         value = f"{measured[-1]:.3f}" if measured else "–"
-        self.query_one("#drift-value", Label).update(Text(f"{value} to prompt · {self.embedder}"))
+        update_in_place(self.query_one("#drift-value", Label), Text(f"{value} to prompt · {self.embedder}"))
 
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
         # Read the list's current index, not the event's item: events from earlier moves may still be queued.

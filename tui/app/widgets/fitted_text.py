@@ -10,6 +10,8 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.app.widgets.in_place import size_may_change
+
 ELLIPSIS = "…"
 
 
@@ -60,11 +62,14 @@ class FittedText(Widget):
     """Shows ``text`` fitted to its size (see ``fit_words``); as tall as its text when its height is auto."""
 
     DEFAULT_CSS = "FittedText { height: auto; }"
-    text: reactive[str] = reactive("", layout=True)
+    text: reactive[str] = reactive("")
 
     def __init__(self, text: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.set_reactive(FittedText.text, text)
+
+    def watch_text(self) -> None:
+        self.refresh(layout=size_may_change(self))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(wrap_words(self.text, width))

@@ -10,6 +10,7 @@ from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -17,10 +18,14 @@ ALWAYS_SHOWN = ("help", "quit")  # besides the screen's main action
 KEY_PADDING = 3  # a space either side of the key, one after the description
 
 
+Shown = tuple[tuple[str, str, bool, str], ...]  # (key, description, enabled, tooltip) of each key shown
+
+
 class KeyFooter(Footer):
     def __init__(self) -> None:
         super().__init__(show_command_palette=False)
         self._width = 0
+        self._shown: Shown = ()
 
     def _ordered(self) -> list[tuple[Binding, bool, str]]:
         """One binding a described action, in the footer's order; the first key bound to an action wins (a key
@@ -57,11 +62,28 @@ class KeyFooter(Footer):
             kept.remove(droppable.pop(0))
         return kept
 
+    @staticmethod
+    def _what_is_shown(fitted: list[tuple[Binding, bool, str]]) -> Shown:
+        return tuple((binding.key, binding.description, enabled, tooltip) for binding, enabled, tooltip in fitted)
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Made again only when the keys it shows change: the bindings are "updated" at every change of focus
+        and every return to the screen (from help, say), and making the footer again costs a frame or two."""
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._compose_if_changed)
+
+    async def _compose_if_changed(self) -> None:
+        if self.size.width != self._width or self._what_is_shown(self._fitted(self._ordered())) != self._shown:
+            await self.recompose()
+
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
         self._width = self.size.width  # (0 while hidden: it composes again when shown, at its new width)
-        for binding, enabled, tooltip in self._fitted(self._ordered()):
+        fitted = self._fitted(self._ordered())
+        self._shown = self._what_is_shown(fitted)
+        for binding, enabled, tooltip in fitted:
             yield FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
