@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 FRAME_BUDGET = 1 / 60
+KEY_BUDGET = 0.05  # key press to repaint, at p95, during a game
 HELP_TEXT = "AI Telephone: a text-to-image model"
 
 
@@ -184,11 +185,14 @@ def main() -> None:
         )
     print(f"key presses while the game played      {len(presses)} (the game had reached turn {played})")
     print(f"one look at the pane costs             {overhead * 1000:.1f} ms (included below)")
-    print(
-        f"key press to repaint                   median {statistics.median(presses) * 1000:.1f} ms, "
-        f"p95 {_p95(presses) * 1000:.1f} ms, p99 {sorted(presses)[int(len(presses) * 0.99) - 1] * 1000:.1f} ms, "
-        f"worst {max(presses) * 1000:.1f} ms"
-    )
+    # Escape is reported apart: the app first waits ESCDELAY (25 ms) for the rest of a key that starts with
+    # an Escape byte, and closing the help repaints the whole game screen, picture included.
+    for name, keys in (("?", presses[0::2]), ("Escape", presses[1::2])):
+        print(
+            f"{name:<7} to repaint, during the game     median {statistics.median(keys) * 1000:.1f} ms, "
+            f"p95 {_p95(keys) * 1000:.1f} ms, worst {max(keys) * 1000:.1f} ms; p95 / 50 ms "
+            f"{_p95(keys) / KEY_BUDGET:.2f}"
+        )
     print(f"worst key press / 60 Hz frame          {max(presses) / FRAME_BUDGET:.2f}")
     print(f"median while playing / median idle     {statistics.median(presses) / statistics.median(idle):.2f}")
     for name, timings in (("Escape leaves the stage", leaving), ("f brings the stage back", entering)):

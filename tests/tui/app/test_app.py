@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, Label, Static
+from textual.widgets._footer import FooterKey
 from textual.widgets.option_list import OptionDoesNotExist
 
 from engine import load_run
@@ -156,14 +157,24 @@ async def test_typing_filters_space_picks_several_in_order_and_details_follow(tm
 async def test_help_and_command_palette(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
+        footer_keys = list(app.screen.query(FooterKey))
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
+        picker_help = app.screen
+        assert isinstance(picker_help, HelpScreen) and picker_help.below is PickerScreen
         await pilot.press("escape")
         assert isinstance(app.screen, PickerScreen)
-        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert list(app.screen.query(FooterKey)) == footer_keys, "the same keys: the footer was not made again"
+        await pilot.press("question_mark")
+        assert app.screen is picker_help, "made once, kept for the next ?"
+        await pilot.press("escape", "ctrl+p")
         await pilot.press(*"Open replay")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RunBrowserScreen))
+        await pilot.press("f1")  # ? would go into the filter box, which has the focus
+        assert isinstance(app.screen, HelpScreen) and app.screen is not picker_help
+        assert "Resume" in " ".join(description for _, description in app.screen.key_rows()), "the browser's keys"
+        await pilot.press("escape")
         theme = app.theme
         await pilot.press("ctrl+t")
         assert app.theme != theme
