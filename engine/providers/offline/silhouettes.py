@@ -49,9 +49,14 @@ def row_background(pixels: np.ndarray) -> np.ndarray:
 def segment(pixels: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
     """Label the regions that stand out from the background: (labels, count, outline mask, background)."""
     background = row_background(pixels)
-    foreground = np.linalg.norm(pixels - background[:, None, :], axis=2) > 36
+    # Channel by channel: numpy reduces slowly over an axis of three (this took a third of a reading), and the
+    # sum is taken in the same order as a norm's, so the masks are the same to the bit.
+    away = pixels - background[:, None, :]
+    red, green, blue = away[..., 0], away[..., 1], away[..., 2]
+    foreground = np.sqrt(red * red + green * green + blue * blue) > 36
     luminance = pixels @ np.array([0.299, 0.587, 0.114])
-    neutral = pixels.max(axis=2) - pixels.min(axis=2) < 24
+    red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    neutral = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue) < 24
     # Outlines are thin, dark, colourless strokes that stand out from the background; black things are thick.
     dark = (luminance < 62) & neutral & foreground
     outline = dark & ~ndimage.binary_opening(dark, structure=np.ones((5, 5)))

@@ -198,13 +198,13 @@ async def test_long_text_on_the_stage_ends_in_an_ellipsis_after_a_whole_word(tmp
 
 async def test_a_paused_game_says_so_on_the_stage(tmp_path):
     app = make_app(tmp_path, present=True)
+    app.pace = 600.0  # each turn stays up (nothing plays on in the background) until Space or Escape
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await start_game(pilot, 99, played=1)
         assert isinstance(screen, GameScreen)
         step_text = screen.query_one("#stage-step-text")
         assert rendered(step_text)[-1] == "playing"
         await pilot.press("space")  # paused after the call in flight: the stage says so at once
-        await pilot.pause()
         assert screen.paused and rendered(step_text)[-1] == "paused"
         await pilot.press("space")
         await pilot.pause()
