@@ -12,10 +12,13 @@ would from threads.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
 import os
 import queue
+import signal
+import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
@@ -27,6 +30,8 @@ from engine.events import ConversationFinished, ConversationStarted, Event, even
 from engine.plan import TournamentPlan
 from engine.scheduler import play_games
 from engine.session import RunSession, SharedParts
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent dies
 
 
 def _shares(total: int, parts: int) -> list[int]:
@@ -101,6 +106,7 @@ def _worker(
     connection: Connection,
 ) -> None:
     """A worker process: play games taken from ``next_game`` until none is left, sending events home."""
+    _killed_with_parent()
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     outbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send, args=(outbox, connection), name="events")
@@ -135,6 +141,13 @@ def _worker(
         session.close()  # its cache: the writer lock is the starting process's
         outbox.put(None)
         sender.join()
+
+
+def _killed_with_parent() -> None:
+    """On Linux the kernel kills this process the moment its parent dies: the thread below waits for the GIL
+    first, which on a busy machine can let a game write a turn after its tournament was killed."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _exit_with_parent() -> None:
