@@ -58,6 +58,7 @@ from tui.terminal import safe_segment
 GIL_SWITCH_SECONDS = 0.0005
 # Offline turns take under a tenth of a second: too fast to watch, so each is shown at least this long.
 DEFAULT_PACE_SECONDS = 0.5
+GC_YOUNG_THRESHOLD = 10_000  # new objects before a collection (Python's default is 700)
 DEFAULT_DELAY_SECONDS = 3.0  # auto-play: each turn of a replay shows this long
 
 
@@ -204,6 +205,9 @@ class TelephoneApp(App[None]):
         # app: frozen, it is out of the collector's sight, and a full collection during a game no longer
         # scans 200,000 objects while holding every thread (150-190 ms a time here, keys waiting behind it).
         self.call_after_refresh(gc.freeze)
+        # And collections come a tenth as often: a game's threads make objects fast enough that the full ones
+        # came every second (30-60 ms each, even after the freeze).
+        gc.set_threshold(GC_YOUNG_THRESHOLD)
         if self.demo:  # the picker comes when the demo is left (see `leave`), so the stage is up at once
             sample = [c for c in load_run(sample_run()).conversations if c.turns]
             if self.guess:
