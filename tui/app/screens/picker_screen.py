@@ -181,7 +181,8 @@ class PickerScreen(Screen[None]):
         chosen: dict[Kind, list[str]] = {}
         for kind, models in self.model_lists().items():
             if not models.chosen_ids:
-                raise InvalidInput(f"choose a {KIND_NAMES[kind]} model")
+                name = KIND_NAMES[kind]
+                raise InvalidInput(f"choose {'an' if name[0] in 'aeiou' else 'a'} {name} model")
             chosen[kind] = models.chosen_ids
         return chosen
 
