@@ -129,13 +129,14 @@ def _measure(work: Callable[[], None]) -> dict[str, float]:
 def _one_tournament(spec: dict[str, Any]) -> dict[str, float]:
     """Play one plan (in this fresh process) and measure it."""
     plan = TournamentPlan.from_json(spec["plan"])
+    catalog = Catalog.load()  # loaded before the measure, as the floor loads it
     with tempfile.TemporaryDirectory() as folder:
         concurrency = spec["concurrency"]
         limits = {"replicate": concurrency}
         outcome: dict[str, Any] = {}
 
         def play() -> None:
-            with RunSession(start_tournament(plan, Path(folder) / "run"), Catalog.load(), limits=limits) as session:
+            with RunSession(start_tournament(plan, Path(folder) / "run"), catalog, limits=limits) as session:
                 runner = Tournament(plan, session, concurrency=concurrency, processes=spec["processes"])
                 outcome["result"] = runner.run(lambda event: None)
 
@@ -145,10 +146,10 @@ def _one_tournament(spec: dict[str, Any]) -> dict[str, float]:
 
 
 def _one_floor(spec: dict[str, Any]) -> dict[str, float]:
-    """The official clients alone: ``turns`` turns' worth of calls at ``concurrency``, nothing of ours."""
+    """The official clients alone: ``turns`` turns' worth of calls at ``concurrency``, nothing of ours. Like
+    the game, it measures from a loaded catalog, building its clients included."""
     catalog = Catalog.load()
-    painter, reader, embedder = (catalog.create(model_id, kind) for model_id, kind in spec["models"])
-    runners = [model.runner for model in (painter, reader, embedder)]
+    runners: list[Any] = []
 
     def turn(index: int) -> None:
         image = runners[0].fetch(runners[0].run({"prompt": f"an apple number {index}", "seed": index})[0])
@@ -157,6 +158,7 @@ def _one_floor(spec: dict[str, Any]) -> dict[str, float]:
         runners[2].run({"input": image.data_url, "modality": "vision"})
 
     def play() -> None:
+        runners.extend(catalog.create(model_id, kind).runner for model_id, kind in spec["models"])
         with ThreadPoolExecutor(spec["concurrency"]) as pool:
             list(pool.map(turn, range(spec["turns"])))
 
