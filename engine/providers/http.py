@@ -8,10 +8,12 @@ import base64
 import io
 import json
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Generic, TypeVar
 
 import httpx
@@ -196,6 +198,13 @@ def rate_limit(provider: str, per_minute: float | None) -> RateLimit | None:
         if key not in _rate_limits:
             _rate_limits[key] = RateLimit(per_minute * _rate_share)
         return _rate_limits[key]
+
+
+@cache
+def tls() -> ssl.SSLContext:
+    """The certificates hosted servers are checked against (httpx's default), loaded once for every client
+    of the process: each client loading its own cost about 50 ms of CPU, two clients a hosted model."""
+    return httpx.create_ssl_context()
 
 
 def verify_image(data: bytes, source: str) -> GeneratedImage:

@@ -45,6 +45,7 @@ from engine.providers.http import (
     fetch_image,
     is_malformed_response,
     parse_retry_after,
+    tls,
     verify_image,
 )
 from engine.providers.listing import MAX_SERVER_MODELS, shown_details, usable_name
@@ -177,7 +178,7 @@ class OpenAICaller:
         self.policy = policy
         self.client = client
         self.what = f"{entry.id} {where}"
-        self.downloads = httpx.Client(follow_redirects=True)
+        self.downloads = httpx.Client(follow_redirects=True, verify=tls())
 
     def call(self, operation: Callable[[], T]) -> T:
         return call_with_retries(self.policy, self.what, operation, self.classify)

@@ -50,6 +50,7 @@ from engine.providers.http import (
     fetch_image,
     parse_retry_after,
     rate_limit,
+    tls,
 )
 from engine.providers.windows import pool_windows
 
@@ -100,11 +101,14 @@ class PredictionRunner:
         self.entry = entry
         self.policy = policy
         self.client = Client(
-            api_token=token, base_url=os.environ.get("REPLICATE_BASE_URL") or None, timeout=policy.timeout()
+            api_token=token,
+            base_url=os.environ.get("REPLICATE_BASE_URL") or None,
+            timeout=policy.timeout(),
+            transport=httpx.HTTPTransport(verify=tls()),
         )
         # The client wraps its transport in a RetryTransport (10 tries on GET); ours is the only retry policy.
         self.client._client._transport.max_attempts = 1  # type: ignore[attr-defined]
-        self.downloads = httpx.Client(follow_redirects=True)
+        self.downloads = httpx.Client(follow_redirects=True, verify=tls())
         owner_name, _, version = entry.ref.partition(":")
         self.owner, _, self.name = owner_name.partition("/")
         self.version = version or None
