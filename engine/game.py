@@ -89,7 +89,7 @@ class EmbeddingCache:
             if key in self._vectors:
                 self._vectors.move_to_end(key)
                 return self._vectors[key]
-        vector = np.asarray(compute())
+        vector = np.asarray(compute(), dtype=np.float64)  # as every distance measures it: converted once, here
         with self._lock:
             held = next(iter(self._vectors.values()), None)
             problem = unusable(vector, None if held is None else held.size)

@@ -43,4 +43,5 @@ def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
     not at start: importing scipy.spatial costs a third of a second."""
     from scipy.spatial.distance import cosine
 
-    return float(np.clip(cosine(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)), 0.0, 2.0))
+    distance = float(cosine(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)))
+    return min(max(distance, 0.0), 2.0)
