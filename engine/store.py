@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from engine.errors import InvalidInput, StorageError
 from engine.imagefiles import remember_image
@@ -168,20 +168,24 @@ def _nothing() -> None:
     pass
 
 
+class _GameFiles(NamedTuple):
+    """A conversation's files, each checked to lie inside its folder."""
+
+    journal: Path
+    images: Path
+    info: Path
+
+
 class Journal:
     """The conversation being played: owns both its files and the in-memory copy, so they never disagree."""
 
-    def __init__(self, conversation: Conversation, before_writing: Callable[[], None]):
+    def __init__(self, conversation: Conversation, before_writing: Callable[[], None], files: _GameFiles):
         self.conversation = conversation
         self._before_writing = before_writing
-        # Checked once for the whole game, not at every turn: a turn's image is written by replacing its
-        # name (a link found there is replaced, never followed), and the journal keeps its name.
-        self._journal = self._file(JOURNAL_FILE)
-        self._images = self._file(IMAGES_FOLDER)
-
-    def _file(self, name: str) -> Path:
-        folder = self.conversation.folder
-        return inside(folder, name, str(folder))
+        # Checked once for the whole game (by the store, as it begins the game), not at every turn: a turn's
+        # image is written by replacing its name (a link found there is replaced, never followed), the
+        # journal keeps its name, and conversation.json is replaced, never written through.
+        self._journal, self._images, self._info = files
 
     def save_image(self, step: int, image: GeneratedImage) -> Path:
         """Store a turn's image the moment it exists (hosted URLs expire); returns its path. An image the
@@ -214,7 +218,7 @@ class Journal:
     def finish(self, status: Status, detail: str = "") -> ConversationInfo:
         self._before_writing()
         info = replace(self.conversation.info, status=status, detail=shortened(detail, MAX_TEXT_CHARS))
-        _write_json(self._file(INFO_FILE), info.to_json())
+        _write_json(self._info, info.to_json())
         self.conversation.info = info
         return info
 
@@ -299,16 +303,16 @@ class RunStore:
     def begin(self, info: ConversationInfo) -> Journal:
         """The journal of the conversation with ``info.id``: loaded to resume when it exists, else created."""
         folder = self.conversation_folder(info.id)
-        inside(folder, IMAGES_FOLDER, str(folder)).mkdir(parents=True, exist_ok=True)
-        journal = inside(folder, JOURNAL_FILE, str(folder))
-        if inside(folder, INFO_FILE, str(folder)).exists():
-            if not os.path.lexists(journal):  # a kill came between the two files: no turn was played yet
-                write_atomically(journal, b"")
-            repair_torn_end(journal, read_journal(journal))  # what a crash left, before a line is added
-            return Journal(load_conversation(folder), self._before_journal)
-        _write_json(inside(folder, INFO_FILE, str(folder)), info.to_json())
-        write_atomically(journal, b"")  # a new file, whatever was there
-        return Journal(Conversation(folder, info, []), self._before_journal)
+        files = _GameFiles(*(inside(folder, name, str(folder)) for name in (JOURNAL_FILE, IMAGES_FOLDER, INFO_FILE)))
+        files.images.mkdir(parents=True, exist_ok=True)
+        if files.info.exists():
+            if not os.path.lexists(files.journal):  # a kill came between the two files: no turn was played yet
+                write_atomically(files.journal, b"")
+            repair_torn_end(files.journal, read_journal(files.journal))  # what a crash left, before a line is added
+            return Journal(load_conversation(folder), self._before_journal, files)
+        _write_json(files.info, info.to_json())
+        write_atomically(files.journal, b"")  # a new file, whatever was there
+        return Journal(Conversation(folder, info, []), self._before_journal, files)
 
 
 def start_game_run(
