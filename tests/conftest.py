@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import tempfile
@@ -18,14 +17,6 @@ os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="aitelephone-hf-")
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 FAKE_CATALOG = Path(__file__).parent / "fakes" / "models.toml"
-
-
-@pytest.fixture(autouse=True)
-def collectable_apps():
-    """The app freezes what it made at start (and its models) out of the collector's sight for the rest of the
-    process, which is its own; tests run many apps in one process, and each frozen app held ~100 MB."""
-    yield
-    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

@@ -115,6 +115,7 @@ class TelephoneApp(App[None]):
         delay: float = DEFAULT_DELAY_SECONDS,
         demo: bool = False,
         guess: bool = False,
+        own_process: bool = False,
     ) -> None:
         super().__init__()
         for theme in THEMES:
@@ -131,6 +132,9 @@ class TelephoneApp(App[None]):
         self.delay = delay
         self.demo = demo  # the shipped sample, on the stage, playing in a loop; no model is loaded
         self.guess = guess  # open on guessing the prompt (of the sample, the replay or the saved games)
+        # The app is its process's only tenant (started by `main`, not by a test among many): what it makes
+        # at start, and each model, is frozen out of the garbage collector's sight for good (see `on_mount`).
+        self.own_process = own_process
         self._catalog = catalog
         self._models: dict[tuple[str, Kind], Model] = {}
         self._models_lock = threading.Lock()
@@ -170,7 +174,8 @@ class TelephoneApp(App[None]):
         with self._models_lock:
             if (model_id, kind) not in self._models:
                 self._models[model_id, kind] = self.catalog.create(model_id, kind)
-                gc.freeze()  # the model lives as long as the app: see `on_mount`
+                if self.own_process:
+                    gc.freeze()  # the model lives as long as the app: see `on_mount`
             return self._models[model_id, kind]
 
     def line(
@@ -201,13 +206,14 @@ class TelephoneApp(App[None]):
         # Offline games keep a worker thread busy on the CPU; a shorter GIL switch interval lets the event
         # loop take the GIL back sooner after each wake-up, so key presses do not queue behind the worker.
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
-        # What is made before the first frame (modules, the catalog, client libraries) lives as long as the
-        # app: frozen, it is out of the collector's sight, and a full collection during a game no longer
-        # scans 200,000 objects while holding every thread (150-190 ms a time here, keys waiting behind it).
-        self.call_after_refresh(gc.freeze)
-        # And collections come a tenth as often: a game's threads make objects fast enough that the full ones
-        # came every second (30-60 ms each, even after the freeze).
-        gc.set_threshold(GC_YOUNG_THRESHOLD)
+        if self.own_process:
+            # What is made before the first frame (modules, the catalog, client libraries) lives as long as
+            # the app: frozen, it is out of the collector's sight, and a full collection during a game no
+            # longer scans 200,000 objects while holding every thread (150-190 ms a time, keys waiting).
+            self.call_after_refresh(gc.freeze)
+            # And collections come a tenth as often: a game's threads make objects fast enough that the full
+            # ones came every second (30-60 ms each, even after the freeze).
+            gc.set_threshold(GC_YOUNG_THRESHOLD)
         if self.demo:  # the picker comes when the demo is left (see `leave`), so the stage is up at once
             sample = [c for c in load_run(sample_run()).conversations if c.turns]
             if self.guess:
@@ -372,6 +378,7 @@ def main(argv: list[str] | None = None) -> None:
         delay=args.delay,
         demo=args.demo,
         guess=args.guess,
+        own_process=True,
     )
     if args.verbose:
         print(terminal_safe(app.pictures.describe()), file=sys.stderr)

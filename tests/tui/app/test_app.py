@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from textual.widgets import Input, Label, Static
 from textual.widgets._footer import FooterKey
@@ -18,6 +20,7 @@ from tests.tui.app.helpers import (
     view,
     wait_until,
 )
+from tui.app.app import GC_YOUNG_THRESHOLD
 from tui.app.screens.browser_screen import RunBrowserScreen
 from tui.app.screens.game_screen import GameScreen
 from tui.app.screens.help_screen import HelpScreen
@@ -223,3 +226,16 @@ async def test_tournament_from_the_picker_then_its_leaderboard(tmp_path):
         assert isinstance(app.screen, PickerScreen)
         (run,) = (tmp_path / "runs").glob("tournament-*")
         assert sorted(len(c.turns) for c in load_run(run).conversations) == [2] * 10
+
+
+async def test_the_app_in_its_own_process_freezes_its_start_and_collects_less_often(tmp_path):
+    app = make_app(tmp_path, own_process=True)
+    thresholds = gc.get_threshold()
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_until(pilot, lambda: ("sketch-painter", "t2i") in app._models)  # warmed up after the first frame
+            assert gc.get_freeze_count() > 100_000, "the modules, the catalog and the default models"
+            assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+    finally:  # a test process runs many apps: what one froze must not outlive it
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
