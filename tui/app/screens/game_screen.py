@@ -45,7 +45,6 @@ from tui.app.widgets.conversation_view import ConversationView
 from tui.app.widgets.in_place import update_in_place
 from tui.app.widgets.stage import Stage
 
-HOLD_STEP_SECONDS = 0.05  # how often a waiting worker looks whether it should stop
 
 
 class GameScreen(ConversationScreen):
@@ -79,6 +78,8 @@ class GameScreen(ConversationScreen):
         self.cancel = threading.Event()
         self.resumed = threading.Event()  # cleared while paused: the worker asks for nothing more
         self.resumed.set()
+        # Notified whenever pausing, stopping or the person's answer changes: a waiting worker looks again.
+        self.changed = threading.Condition()
         self.started = 0.0
         self.paused_for = 0.0  # seconds spent paused, the pause in progress left out
         self.paused_at: float | None = None  # the clock when the pause in progress began
@@ -113,6 +114,7 @@ class GameScreen(ConversationScreen):
     def on_unmount(self) -> None:
         self.cancel.set()  # leaving or quitting: the worker stops after the call in flight
         self.resumed.set()
+        self._wake_worker()
 
     @work(thread=True, exit_on_error=False, group="game")
     def _play(self) -> None:
@@ -137,7 +139,7 @@ class GameScreen(ConversationScreen):
                         self._show_saved_turns(store, event.conversation_id, show)
                     if isinstance(event, DistancesReady):
                         # Show each turn for at least the app's pace; Escape (cancel) or Space ends the wait.
-                        self._hold(self._shown_for(turn_started + app.pace))
+                        self._hold(lambda: not self.resumed.is_set(), until=turn_started + app.pace)
                         turn_started = time.monotonic()
                     if not self.resumed.is_set():
                         # Paused: the engine is asked for nothing more, so no call starts until Space resumes.
@@ -146,14 +148,11 @@ class GameScreen(ConversationScreen):
         except (TelephoneError, OSError) as error:
             self.post_message(GameError(str(error)))
 
-    def _shown_for(self, until: float) -> Callable[[], bool]:
-        """When a turn has been up long enough: at ``until`` (monotonic), or at once when Space pauses."""
-        return lambda: time.monotonic() >= until or not self.resumed.is_set()
-
     def _ask(self, image: Path) -> str | None:
         """The person's turn, in the worker: the screen shows the text box and the worker waits for Enter
         (the answer), or for the game to be stopped (None)."""
         answer: Future[str | None] = Future()
+        answer.add_done_callback(lambda _: self._wake_worker())
         self.post_message(PersonAsked(image, answer))
         self._hold(answer.done)
         return answer.result() if answer.done() else None
@@ -193,15 +192,23 @@ class GameScreen(ConversationScreen):
             if turn.error is None:
                 show(DistancesReady(saved.info.id, turn, saved.image_path(turn)))
 
-    def _hold(self, done: Callable[[], bool]) -> None:
-        """Wait in the worker until ``done()``, or until the game is stopped or the app quits (then the engine
-        is told to stop after the call in flight, so quitting never waits on a paused or pacing game)."""
+    def _hold(self, done: Callable[[], bool], until: float | None = None) -> None:
+        """Wait in the worker until ``done()``, until ``until`` (monotonic) where given, or until the game is
+        stopped or the app quits (then the engine is told to stop after the call in flight, so quitting never
+        waits on a paused or pacing game). Woken by ``changed``, not by polling."""
         worker = get_current_worker()
-        while not done() and not self.cancel.is_set():
-            if worker.is_cancelled:
-                self.cancel.set()
-                return
-            self.cancel.wait(HOLD_STEP_SECONDS)
+        with self.changed:
+            while not (done() or self.cancel.is_set() or worker.is_cancelled):
+                left = None if until is None else until - time.monotonic()
+                if left is not None and left <= 0:
+                    return
+                self.changed.wait(left)
+        if worker.is_cancelled:
+            self.cancel.set()
+
+    def _wake_worker(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
 
     def on_game_event(self, message: GameEvent) -> None:
         event = message.event
@@ -291,6 +298,7 @@ class GameScreen(ConversationScreen):
         else:
             self.held = False
             self.resumed.set()
+        self._wake_worker()
 
     def on_game_held(self, message: GameHeld) -> None:
         self.held = self.paused  # Space may have resumed it while the message was on its way
@@ -319,6 +327,7 @@ class GameScreen(ConversationScreen):
         """Tell the worker to stop after the call in flight, paused or not (a person's turn unanswered)."""
         self.cancel.set()
         self.resumed.set()
+        self._wake_worker()
         self.paused = self.held = False
         if self.asking is not None:
             self._answer(None)
