@@ -46,7 +46,6 @@ from tui.app.widgets.in_place import update_in_place
 from tui.app.widgets.stage import Stage
 
 
-
 class GameScreen(ConversationScreen):
     # Priority: the turn list would otherwise take these keys to scroll itself and leave the view behind.
     BINDINGS = [
