@@ -84,7 +84,8 @@ class ResultCache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.hits = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # what is held in memory: taken for moments, never across a query
+        self._db_lock = threading.Lock()  # the connection: one statement or transaction at a time
         self._opening = threading.Lock()
         self._db: sqlite3.Connection | None = None
         # Each model's vector length: what the first vector served had, until the model's own answer says.
@@ -141,7 +142,7 @@ class ResultCache:
             waiting = [row for rows in self._waiting.values() for row in rows]
             self._waiting.clear()
         self._write(waiting)
-        with self._lock:
+        with self._db_lock:
             if self._db is not None:
                 self._db.close()
                 self._db = None
@@ -149,7 +150,7 @@ class ResultCache:
     def _get(self, sql: str, *values: object) -> Any:
         database = self._database()
         try:
-            with self._lock:
+            with self._db_lock:
                 return database.execute(sql, values).fetchone()
         except sqlite3.DatabaseError as error:  # a damaged database: answer from the model, not from it
             log.warning("%s: the result cache cannot be read (%s)", self.folder, error)
@@ -189,7 +190,7 @@ class ResultCache:
             return
         database = self._database()
         try:
-            with self._lock:
+            with self._db_lock:
                 database.execute("BEGIN IMMEDIATE")
                 try:
                     for sql, values in rows:
@@ -208,7 +209,7 @@ class ResultCache:
     def _put(self, sql: str, *values: object) -> None:
         database = self._database()
         try:
-            with self._lock:
+            with self._db_lock:
                 database.execute(sql, values)
         except sqlite3.DatabaseError as error:  # the answer is used all the same; only keeping it failed
             log.warning("%s: an answer could not be kept (%s)", self.folder, error)

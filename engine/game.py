@@ -208,7 +208,10 @@ class TelephoneLine:
             ending = _Ending(conversation.info.status, conversation.info.detail)
         else:
             game = _Game(self, journal, prompt, picture, turns, seed, cancel, on_retry)
-            ending = yield from game.play(played)
+            try:
+                ending = yield from game.play(played)
+            finally:  # an error, or a consumer that stops listening (the generator closed)
+                journal.close()
             journal.finish(ending.status, ending.detail)
             log.info("conversation %s %s %s", info.id, ending.status, ending.detail)
         good_turns = sum(1 for turn in conversation.turns if turn.error is None)

@@ -36,6 +36,7 @@ from engine.untrusted import (
     plain_name,
     read_regular,
     shortened,
+    write_all,
     write_atomically,
 )
 
@@ -186,6 +187,7 @@ class Journal:
         # image is written by replacing its name (a link found there is replaced, never followed), the
         # journal keeps its name, and conversation.json is replaced, never written through.
         self._journal, self._images, self._info = files
+        self._handle: int | None = None  # the journal, open for appending from the first turn to the last
 
     def save_image(self, step: int, image: GeneratedImage) -> Path:
         """Store a turn's image the moment it exists (hosted URLs expire); returns its path. An image the
@@ -204,10 +206,10 @@ class Journal:
         except ValueError as error:
             raise StorageError(f"{self._journal}: turn {turn.step} holds a number that is not finite") from error
         try:
-            with os.fdopen(open_in_place(self._journal, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8") as journal:
-                journal.write(line)
-                journal.flush()
-                os.fsync(journal.fileno())
+            if self._handle is None:
+                self._handle = open_in_place(self._journal, os.O_WRONLY | os.O_APPEND)
+            write_all(self._handle, line.encode("utf-8"))
+            os.fsync(self._handle)
         except OSError as error:  # a full disk: said with the file it could not write
             raise StorageError(f"{self._journal}: cannot be written: {error.strerror or error}") from error
         if turn.step == 0:
@@ -215,7 +217,14 @@ class Journal:
         else:
             self.conversation.turns.append(turn)
 
+    def close(self) -> None:
+        """Let go of the journal file (the game is over, or stops here); a later append opens it again."""
+        if self._handle is not None:
+            os.close(self._handle)
+            self._handle = None
+
     def finish(self, status: Status, detail: str = "") -> ConversationInfo:
+        self.close()
         self._before_writing()
         info = replace(self.conversation.info, status=status, detail=shortened(detail, MAX_TEXT_CHARS))
         _write_json(self._info, info.to_json())

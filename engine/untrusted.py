@@ -224,6 +224,14 @@ def link_atomically(source: Path, path: Path) -> bool:
         return False
 
 
+def write_all(handle: int, data: bytes) -> None:
+    """Write all of ``data`` to the descriptor ``handle``: the system calls themselves, without a Python file
+    object's (a game writes a few files a turn from many threads, and each call lets another thread run)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half of one.
 
@@ -237,11 +245,12 @@ def write_atomically(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
+        try:
+            write_all(handle, data)
             if data:  # an empty file has nothing to force to disk (a game's new journal: one fsync a game saved)
-                os.fsync(file.fileno())
+                os.fsync(handle)
+        finally:
+            os.close(handle)
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
