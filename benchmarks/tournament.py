@@ -10,7 +10,9 @@ min / median / max, each run in a fresh process:
 floor       the official clients alone, nothing of ours: a turn's calls (a drawing and its download, a
             caption, two embeddings) at concurrency 16, in threads and through the clients' asyncio
             interfaces. Client CPU per model call: what the libraries cost.
-ratio       the two above back to back, ``--runs`` pairs: the game's CPU per call over the clients' alone.
+ratio       the two above back to back, ``--runs`` pairs: the game's CPU per call over the clients' alone,
+            and beside them the clients with a game's durable writes and nothing else of ours (each drawing
+            fsynced to its own file, a turn's answers in one SQLite transaction, a journal line fsynced).
 tournament  the article's experiment, 3 text→image × 4 image→text models × 10 prompts = 120 games of 10
             turns, measured with ImageBind, at concurrency 16 (and 1 with --serial): wall time against the
             physical bound max(longest game's chain of calls, total call time / concurrency), and the client's
@@ -37,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -165,6 +168,61 @@ def _one_floor(spec: dict[str, Any]) -> dict[str, float]:
     return _measure(play)
 
 
+def _one_durable_floor(spec: dict[str, Any]) -> dict[str, float]:
+    """The clients' calls of ``_one_floor`` played as games of ``game_turns`` turns, with the durable writes a
+    game makes and nothing else of ours: each drawing written to a new file, fsynced and renamed into place,
+    a turn's answers put in SQLite (WAL) in one transaction, and a journal line appended and fsynced. What any
+    game that stores every turn at once costs here, before its cache keys, budget, events and checks."""
+    import sqlite3
+
+    catalog = Catalog.load()
+    runners: list[Any] = []
+    turns_per_game = spec["game_turns"]
+
+    def game(number: int, folder: Path, database: sqlite3.Connection, lock: threading.Lock) -> None:
+        images = folder / f"game-{number}"
+        images.mkdir()
+        journal = os.open(images / "journal.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        try:
+            for step in range(turns_per_game):
+                index = number * turns_per_game + step
+                image = runners[0].fetch(runners[0].run({"prompt": f"an apple number {index}", "seed": index})[0])
+                path, temporary = images / f"turn-{step:02d}.png", images / f".turn-{step:02d}.png.tmp"
+                handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                os.write(handle, image.data)
+                os.fsync(handle)
+                os.close(handle)
+                os.replace(temporary, path)
+                caption = runners[1].run({"image": image.data_url, "task": "image_captioning"})
+                text = runners[2].run({"text_input": f"a caption {index}", "modality": "text"})
+                seen = runners[2].run({"input": image.data_url, "modality": "vision"})
+                answers = (image.digest, json.dumps(caption), json.dumps(text), json.dumps(seen))
+                with lock:
+                    database.execute("BEGIN IMMEDIATE")
+                    for kind, answer in enumerate(answers):
+                        database.execute("INSERT INTO answers VALUES (?, ?)", (f"{index}:{kind}", answer))
+                    database.execute("COMMIT")
+                os.write(journal, (json.dumps({"step": step, "caption": caption}) + "\n").encode())
+                os.fsync(journal)
+        finally:
+            os.close(journal)
+
+    def play() -> None:
+        runners.extend(catalog.create(model_id, kind).runner for model_id, kind in spec["models"])
+        with tempfile.TemporaryDirectory() as scratch:
+            database = sqlite3.connect(Path(scratch) / "answers.sqlite", isolation_level=None, check_same_thread=False)
+            database.execute("PRAGMA journal_mode = WAL")
+            database.execute("PRAGMA synchronous = NORMAL")
+            database.execute("CREATE TABLE answers (key TEXT PRIMARY KEY, answer BLOB) WITHOUT ROWID")
+            lock = threading.Lock()
+            with ThreadPoolExecutor(spec["concurrency"]) as pool:
+                games = spec["turns"] // turns_per_game
+                list(pool.map(lambda number: game(number, Path(scratch), database, lock), range(games)))
+            database.close()
+
+    return _measure(play)
+
+
 def _one_async_floor(spec: dict[str, Any]) -> dict[str, float]:
     """The same calls through the clients' asyncio interfaces, from one thread: what the clients cost with no
     thread taking turns at the GIL."""
@@ -238,19 +296,28 @@ def _report(label: str, runs: list[dict[str, float]], bound: float | None = None
 
 
 def same_run_ratio(runs: int, fake: FakeProcess, processes: int) -> None:
-    """The game's CPU per model call against the clients' floor, each pair measured back to back (so a load
-    that comes and goes shifts both alike): a ratio per pair, and their median."""
+    """The game's CPU per model call against the clients' floor, and against the clients with a game's
+    durable writes, each trio measured back to back (so a load that comes and goes shifts all alike): ratios
+    per trio, and their medians."""
     plan = article_plan()
     floor_spec = {"models": [["stable-diffusion", "t2i"], ["blip", "i2t"], [EMBEDDER, "embed"]], "turns": 1200}
+    floor_spec |= {"concurrency": 16, "game_turns": plan.turns}
     game_spec = {"plan": plan.to_json(), "concurrency": 16, "processes": processes}
-    ratios = []
+    game_ratios, durable_ratios = [], []
     for _ in range(runs):
-        floor = _in_fresh_process("floor", {**floor_spec, "concurrency": 16}, fake)
-        game = _in_fresh_process("tournament", game_spec, fake)
-        floor_ms, game_ms = (run["cpu"] / run["calls"] * 1000 for run in (floor, game))
-        ratios.append(game_ms / floor_ms)
-        print(f"{'same run, c=16':<28} clients alone {floor_ms:.2f} ms a call, game {game_ms:.2f}: {ratios[-1]:.2f}×")
-    print(f"{'game / clients floor':<28} {_spread(ratios, '{:.2f}')} (min / median / max)", flush=True)
+        floor, durable, game = (
+            _in_fresh_process(kind, spec, fake)
+            for kind, spec in (("floor", floor_spec), ("durable-floor", floor_spec), ("tournament", game_spec))
+        )
+        floor_ms, durable_ms, game_ms = (run["cpu"] / run["calls"] * 1000 for run in (floor, durable, game))
+        durable_ratios.append(durable_ms / floor_ms)
+        game_ratios.append(game_ms / floor_ms)
+        print(
+            f"{'same run, c=16':<28} clients alone {floor_ms:.2f} ms a call, with a game's durable writes "
+            f"{durable_ms:.2f} ({durable_ratios[-1]:.2f}×), game {game_ms:.2f} ({game_ratios[-1]:.2f}×)"
+        )
+    print(f"{'durable writes / clients':<28} {_spread(durable_ratios, '{:.2f}')} (min / median / max)")
+    print(f"{'game / clients floor':<28} {_spread(game_ratios, '{:.2f}')} (min / median / max)", flush=True)
 
 
 def article_tournament_command(folder: Path, *options: str) -> list[str]:
@@ -329,7 +396,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.measure:  # a child of this benchmark: one measurement, printed as JSON
         kind, spec = args.measure
-        measure = {"tournament": _one_tournament, "floor": _one_floor, "async-floor": _one_async_floor}[kind]
+        measure = {
+            "tournament": _one_tournament,
+            "floor": _one_floor,
+            "durable-floor": _one_durable_floor,
+            "async-floor": _one_async_floor,
+        }[kind]
         print(json.dumps(measure(json.loads(spec))))
         return
 
