@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 # Boilerplate openings that captioners add; they say nothing about the picture.
@@ -36,6 +38,12 @@ def unusable(vector: np.ndarray, length: int | None = None) -> str | None:
     if not bool(np.any(vector)):
         return "all zeros"
     return None
+
+
+def prepare_distances() -> None:
+    """Import scipy's distances now: a run about to measure pays the third of a second before its games share
+    the GIL, not in a first turn with fifteen other threads waiting."""
+    importlib.import_module("scipy.spatial.distance")
 
 
 def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:

@@ -21,6 +21,7 @@ from engine.call_times import save_call_times
 from engine.catalog import Catalog
 from engine.errors import InvalidInput
 from engine.game import EmbeddingCache, TelephoneLine
+from engine.metrics import prepare_distances
 from engine.players import PERSON
 from engine.protocols import Embedder, ImageToText, Kind, Model, TextToImage
 from engine.providers.http import share_rate_limits
@@ -156,6 +157,8 @@ class RunSession:
             if (model_id, kind) not in self._models:
                 model = self._build(model_id, kind)
                 model.warm_up()
+                if kind == "embed":
+                    prepare_distances()
                 self._models[model_id, kind] = self._metered(model, kind)
             return self._models[model_id, kind]
 
