@@ -144,6 +144,7 @@ class GameScreen(ConversationScreen):
                         # Paused: the engine is asked for nothing more, so no call starts until Space resumes.
                         self.post_message(GameHeld())
                         self._hold(self.resumed.is_set)
+                        turn_started = time.monotonic()  # the next turn's pace counts from the resume
         except (TelephoneError, OSError) as error:
             self.post_message(GameError(str(error)))
 
