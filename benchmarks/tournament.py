@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ I2T = ("blip", "clip-prefix", "minigpt-4", "mplug-owl")
 GROWTH_T2I = ("stable-diffusion", "vqgan-clip", "flux-schnell", "sdxl")
 GROWTH_I2T = ("blip", "blip-2", "clip-prefix", "minigpt-4", "mplug-owl")
 EMBEDDER = "imagebind"
+# The floors' calls: a turn of the article's first pair, 1,200 turns (as many as the article's tournament).
+FLOOR_SPEC = {"models": [["stable-diffusion", "t2i"], ["blip", "i2t"], [EMBEDDER, "embed"]], "turns": 1200}
 FAKE_CATALOG = Path(__file__).resolve().parent.parent / "tests" / "fakes" / "models.toml"
 
 
@@ -148,22 +151,27 @@ def _one_tournament(spec: dict[str, Any]) -> dict[str, float]:
     return measured
 
 
+def _turn_calls(runners: list[Any], index: int, keep_drawing: Callable[[Any], None] = lambda image: None) -> Any:
+    """One turn's calls through the official clients (a drawing and its download, a caption, the caption's and
+    the drawing's embeddings); ``keep_drawing`` gets the drawing before it is captioned. The answers."""
+    image = runners[0].fetch(runners[0].run({"prompt": f"an apple number {index}", "seed": index})[0])
+    keep_drawing(image)
+    caption = runners[1].run({"image": image.data_url, "task": "image_captioning"})
+    text = runners[2].run({"text_input": f"a caption {index}", "modality": "text"})
+    seen = runners[2].run({"input": image.data_url, "modality": "vision"})
+    return image, caption, text, seen
+
+
 def _one_floor(spec: dict[str, Any]) -> dict[str, float]:
     """The official clients alone: ``turns`` turns' worth of calls at ``concurrency``, nothing of ours. Like
     the game, it measures from a loaded catalog, building its clients included."""
     catalog = Catalog.load()
     runners: list[Any] = []
 
-    def turn(index: int) -> None:
-        image = runners[0].fetch(runners[0].run({"prompt": f"an apple number {index}", "seed": index})[0])
-        runners[1].run({"image": image.data_url, "task": "image_captioning"})
-        runners[2].run({"text_input": f"a caption {index}", "modality": "text"})
-        runners[2].run({"input": image.data_url, "modality": "vision"})
-
     def play() -> None:
         runners.extend(catalog.create(model_id, kind).runner for model_id, kind in spec["models"])
         with ThreadPoolExecutor(spec["concurrency"]) as pool:
-            list(pool.map(turn, range(spec["turns"])))
+            list(pool.map(lambda index: _turn_calls(runners, index), range(spec["turns"])))
 
     return _measure(play)
 
@@ -178,49 +186,48 @@ def _one_durable_floor(spec: dict[str, Any]) -> dict[str, float]:
     catalog = Catalog.load()
     runners: list[Any] = []
     turns_per_game = spec["game_turns"]
+    lock = threading.Lock()
 
-    def game(number: int, folder: Path, database: sqlite3.Connection, lock: threading.Lock) -> None:
-        images = folder / f"game-{number}"
-        images.mkdir()
-        journal = os.open(images / "journal.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    def write_drawing(folder: Path, step: int, image: Any) -> None:
+        temporary = folder / f".turn-{step:02d}.png.tmp"
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        os.write(handle, image.data)
+        os.fsync(handle)
+        os.close(handle)
+        os.replace(temporary, folder / f"turn-{step:02d}.png")
+
+    def game(number: int, run: Path, database: sqlite3.Connection) -> None:
+        folder = run / f"game-{number}"
+        folder.mkdir()
+        journal = os.open(folder / "journal.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
         try:
             for step in range(turns_per_game):
                 index = number * turns_per_game + step
-                image = runners[0].fetch(runners[0].run({"prompt": f"an apple number {index}", "seed": index})[0])
-                path, temporary = images / f"turn-{step:02d}.png", images / f".turn-{step:02d}.png.tmp"
-                handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                os.write(handle, image.data)
-                os.fsync(handle)
-                os.close(handle)
-                os.replace(temporary, path)
-                caption = runners[1].run({"image": image.data_url, "task": "image_captioning"})
-                text = runners[2].run({"text_input": f"a caption {index}", "modality": "text"})
-                seen = runners[2].run({"input": image.data_url, "modality": "vision"})
-                answers = (image.digest, json.dumps(caption), json.dumps(text), json.dumps(seen))
+                image, *answers = _turn_calls(runners, index, partial(write_drawing, folder, step))
                 with lock:
                     database.execute("BEGIN IMMEDIATE")
-                    for kind, answer in enumerate(answers):
+                    for kind, answer in enumerate((image.digest, *map(json.dumps, answers))):
                         database.execute("INSERT INTO answers VALUES (?, ?)", (f"{index}:{kind}", answer))
                     database.execute("COMMIT")
-                os.write(journal, (json.dumps({"step": step, "caption": caption}) + "\n").encode())
+                os.write(journal, (json.dumps({"step": step, "caption": answers[0]}) + "\n").encode())
                 os.fsync(journal)
         finally:
             os.close(journal)
 
-    def play() -> None:
-        runners.extend(catalog.create(model_id, kind).runner for model_id, kind in spec["models"])
-        with tempfile.TemporaryDirectory() as scratch:
-            database = sqlite3.connect(Path(scratch) / "answers.sqlite", isolation_level=None, check_same_thread=False)
+    with tempfile.TemporaryDirectory() as scratch:  # removed after the measure, as a game's run folder is
+        run = Path(scratch)
+
+        def play() -> None:
+            runners.extend(catalog.create(model_id, kind).runner for model_id, kind in spec["models"])
+            database = sqlite3.connect(run / "answers.sqlite", isolation_level=None, check_same_thread=False)
             database.execute("PRAGMA journal_mode = WAL")
             database.execute("PRAGMA synchronous = NORMAL")
             database.execute("CREATE TABLE answers (key TEXT PRIMARY KEY, answer BLOB) WITHOUT ROWID")
-            lock = threading.Lock()
             with ThreadPoolExecutor(spec["concurrency"]) as pool:
-                games = spec["turns"] // turns_per_game
-                list(pool.map(lambda number: game(number, Path(scratch), database, lock), range(games)))
+                list(pool.map(lambda number: game(number, run, database), range(spec["turns"] // turns_per_game)))
             database.close()
 
-    return _measure(play)
+        return _measure(play)
 
 
 def _one_async_floor(spec: dict[str, Any]) -> dict[str, float]:
@@ -300,8 +307,7 @@ def same_run_ratio(runs: int, fake: FakeProcess, processes: int) -> None:
     durable writes, each trio measured back to back (so a load that comes and goes shifts all alike): ratios
     per trio, and their medians."""
     plan = article_plan()
-    floor_spec = {"models": [["stable-diffusion", "t2i"], ["blip", "i2t"], [EMBEDDER, "embed"]], "turns": 1200}
-    floor_spec |= {"concurrency": 16, "game_turns": plan.turns}
+    floor_spec = {**FLOOR_SPEC, "concurrency": 16, "game_turns": plan.turns}
     game_spec = {"plan": plan.to_json(), "concurrency": 16, "processes": processes}
     game_ratios, durable_ratios = [], []
     for _ in range(runs):
@@ -415,10 +421,10 @@ def main() -> None:
         )
         print(f"latencies {latency}; {args.processes} game process(es); min / median / max of {args.runs} runs")
         if "floor" in parts:
-            spec = {"models": [["stable-diffusion", "t2i"], ["blip", "i2t"], [EMBEDDER, "embed"]], "turns": 1200}
-            runs = [_in_fresh_process("floor", {**spec, "concurrency": 16}, fake) for _ in range(args.runs)]
+            spec = {**FLOOR_SPEC, "concurrency": 16}
+            runs = [_in_fresh_process("floor", spec, fake) for _ in range(args.runs)]
             _report("official clients alone, c=16", runs)
-            runs = [_in_fresh_process("async-floor", {**spec, "concurrency": 16}, fake) for _ in range(args.runs)]
+            runs = [_in_fresh_process("async-floor", spec, fake) for _ in range(args.runs)]
             _report("the same, asyncio, c=16", runs)
         if "ratio" in parts:
             same_run_ratio(args.runs, fake, args.processes)
