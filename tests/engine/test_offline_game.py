@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 
 import numpy as np
 import pytest
@@ -133,3 +134,31 @@ def test_an_offline_game_keeps_changing_after_it_would_have_settled(tmp_path, of
     captions = [event.turn.caption for event in events if isinstance(event, DistancesReady)]
     late = list(itertools.pairwise(captions[4:]))
     assert sum(before != now for before, now in late) >= 0.6 * len(late)
+
+
+def _open_journals() -> list[str]:
+    """The journal files this process holds open (Linux's /proc)."""
+    journals = []
+    for descriptor in os.listdir("/proc/self/fd"):
+        try:
+            name = os.readlink(f"/proc/self/fd/{descriptor}")
+        except FileNotFoundError:  # closed since the listing (the listing's own descriptor, say)
+            continue
+        if name.endswith("journal.jsonl"):
+            journals.append(name)
+    return journals
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads /proc")
+def test_a_game_holds_its_journal_open_while_it_plays_and_lets_it_go_however_it_ends(tmp_path, offline_line):
+    store = RunStore.create("game", {}, tmp_path / "run")
+    played = offline_line.play(load_prompts()[0], 3, store, seed=1)
+    for event in played:
+        if isinstance(event, DistancesReady):
+            assert len(_open_journals()) == 1, "one descriptor for the whole game, not one per turn"
+            break
+    played.close()  # the consumer stops listening after the first turn
+    assert _open_journals() == []
+    list(offline_line.play(load_prompts()[1], 2, store, seed=1))  # a game played to its end
+    assert _open_journals() == []
+    assert sorted(len(conversation.turns) for conversation in load_run(tmp_path / "run").conversations) == [1, 2]
