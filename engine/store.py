@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -188,6 +189,7 @@ class Journal:
         # journal keeps its name, and conversation.json is replaced, never written through.
         self._journal, self._images, self._info = files
         self._handle: int | None = None  # the journal, open for appending from the first turn to the last
+        self._closer: weakref.finalize[[int], Journal] | None = None  # closes it if the Journal is dropped unclosed
 
     def save_image(self, step: int, image: GeneratedImage) -> Path:
         """Store a turn's image the moment it exists (hosted URLs expire); returns its path. An image the
@@ -208,6 +210,7 @@ class Journal:
         try:
             if self._handle is None:
                 self._handle = open_in_place(self._journal, os.O_WRONLY | os.O_APPEND)
+                self._closer = weakref.finalize(self, os.close, self._handle)
             write_all(self._handle, line.encode("utf-8"))
             os.fsync(self._handle)
         except OSError as error:  # a full disk: said with the file it could not write
@@ -219,9 +222,9 @@ class Journal:
 
     def close(self) -> None:
         """Let go of the journal file (the game is over, or stops here); a later append opens it again."""
-        if self._handle is not None:
-            os.close(self._handle)
-            self._handle = None
+        if self._closer is not None:
+            self._closer()  # closes the descriptor, once
+            self._handle = self._closer = None
 
     def finish(self, status: Status, detail: str = "") -> ConversationInfo:
         self.close()

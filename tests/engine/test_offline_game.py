@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from engine import RunStore, TelephoneLine, find_prompt, load_prompts, load_run
+from engine import ConversationInfo, RunStore, TelephoneLine, Turn, find_prompt, load_prompts, load_run
 from engine.events import (
     CaptionReady,
     ConversationFinished,
@@ -136,15 +138,15 @@ def test_an_offline_game_keeps_changing_after_it_would_have_settled(tmp_path, of
     assert sum(before != now for before, now in late) >= 0.6 * len(late)
 
 
-def _open_journals() -> list[str]:
-    """The journal files this process holds open (Linux's /proc)."""
+def _open_journals(folder: Path) -> list[str]:
+    """The journal files under ``folder`` this process holds open (Linux's /proc)."""
     journals = []
     for descriptor in os.listdir("/proc/self/fd"):
         try:
             name = os.readlink(f"/proc/self/fd/{descriptor}")
         except FileNotFoundError:  # closed since the listing (the listing's own descriptor, say)
             continue
-        if name.endswith("journal.jsonl"):
+        if name.startswith(str(folder)) and name.endswith("journal.jsonl"):
             journals.append(name)
     return journals
 
@@ -155,10 +157,19 @@ def test_a_game_holds_its_journal_open_while_it_plays_and_lets_it_go_however_it_
     played = offline_line.play(load_prompts()[0], 3, store, seed=1)
     for event in played:
         if isinstance(event, DistancesReady):
-            assert len(_open_journals()) == 1, "one descriptor for the whole game, not one per turn"
+            assert len(_open_journals(tmp_path)) == 1, "one descriptor for the whole game, not one per turn"
             break
     played.close()  # the consumer stops listening after the first turn
-    assert _open_journals() == []
+    assert _open_journals(tmp_path) == []
     list(offline_line.play(load_prompts()[1], 2, store, seed=1))  # a game played to its end
-    assert _open_journals() == []
+    assert _open_journals(tmp_path) == []
     assert sorted(len(conversation.turns) for conversation in load_run(tmp_path / "run").conversations) == [1, 2]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads /proc")
+def test_a_journal_dropped_without_closing_lets_its_file_go(tmp_path):
+    store = RunStore.create("game", {}, tmp_path / "run")
+    info = ConversationInfo("c1", "A red apple.", "apple", "easy", "a", "b", "c", 1, 0, "now")
+    store.begin(info).append(Turn(1, "A red apple.", "a", "b", "c", caption="an apple"))
+    gc.collect()
+    assert _open_journals(tmp_path) == []
