@@ -78,9 +78,9 @@ async def test_nothing_gives_the_prompt_away_before_the_reveal(tmp_path, run, ca
         await guess(pilot, screen, "a sailing boat")
         await pilot.press("escape", "s")  # the filmstrip would show every caption: not yet
         assert not isinstance(app.screen, FilmstripScreen) and not hidden & words(on_screen(app))
-        await pilot.press("r")
-        shown = words(on_screen(app))
-        assert words(game.info.prompt) <= shown and words(game.turns[-1].caption or "") <= shown
+        await pilot.press("r")  # the reveal: shown once its layout has been drawn
+        revealed = words(game.info.prompt) | words(game.turns[-1].caption or "")
+        await wait_until(pilot, lambda: revealed <= words(on_screen(app)))
 
 
 async def test_guesses_are_scored_and_ranked_best_first_and_bad_ones_ignored(tmp_path, run, catalog):
@@ -135,7 +135,7 @@ async def test_the_reveal_walks_the_chain_and_the_round_is_kept(tmp_path, run, c
             return (screen.step, *texts)
 
         assert shown() == (3, turns[2].caption, turns[2].text)
-        assert "an apple" in on_screen(app) and "from the prompt" in on_screen(app)
+        await wait_until(pilot, lambda: "an apple" in on_screen(app) and "from the prompt" in on_screen(app))
         await pilot.press("left")
         assert shown() == (2, turns[1].caption, turns[1].text)
         await pilot.press("left", "left", "left")
