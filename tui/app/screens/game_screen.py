@@ -111,9 +111,7 @@ class GameScreen(ConversationScreen):
         self._play()
 
     def on_unmount(self) -> None:
-        self.cancel.set()  # leaving or quitting: the worker stops after the call in flight
-        self.resumed.set()
-        self._wake_worker()
+        self._stop_worker()  # leaving or quitting
 
     @work(thread=True, exit_on_error=False, group="game")
     def _play(self) -> None:
@@ -205,6 +203,12 @@ class GameScreen(ConversationScreen):
                 self.changed.wait(left)
         if worker.is_cancelled:
             self.cancel.set()
+
+    def _stop_worker(self) -> None:
+        """The worker stops after the call in flight, however it waits (paused, pacing, asking)."""
+        self.cancel.set()
+        self.resumed.set()
+        self._wake_worker()
 
     def _wake_worker(self) -> None:
         with self.changed:
@@ -325,9 +329,7 @@ class GameScreen(ConversationScreen):
 
     def _let_go(self) -> None:
         """Tell the worker to stop after the call in flight, paused or not (a person's turn unanswered)."""
-        self.cancel.set()
-        self.resumed.set()
-        self._wake_worker()
+        self._stop_worker()
         self.paused = self.held = False
         if self.asking is not None:
             self._answer(None)
