@@ -29,7 +29,7 @@ from engine.budget import Budget
 from engine.call_times import record_call
 from engine.errors import StorageError
 from engine.imagefiles import read_image
-from engine.metrics import MAX_DIMENSIONS, unusable
+from engine.metrics import MAX_DIMENSIONS, as_rows, unusable
 from engine.protocols import MIME_TYPES, Embedder, GeneratedImage, ImageToText, TextToImage
 from engine.untrusted import (
     MAX_TEXT_CHARS,
@@ -289,8 +289,9 @@ class ResultCache:
             return kept
         vector = np.asarray(make())
         self._confirm(ref, vector.size)
-        if unusable(vector) is None:  # a model's vector of zeros or NaN is used (and refused) once, never kept
-            self._keep("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, _vector_bytes(vector), price)
+        stored = _vector_bytes(vector)
+        if stored is not None:  # a model's vector of zeros or NaN is used (and refused) once, never kept
+            self._keep("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", key, stored, price)
         return vector
 
     def _confirm(self, ref: str, length: int) -> None:
@@ -316,12 +317,11 @@ def _vector(value: object, length: int | None) -> np.ndarray | None:
     return vector if unusable(vector, length) is None else None
 
 
-def _vector_bytes(vector: Any) -> bytes:
-    """A vector as it is kept: float32 bytes; ValueError for anything but a flat list of finite numbers."""
+def _vector_bytes(vector: np.ndarray) -> bytes | None:
+    """A vector as it is kept (float32 bytes), or None when it cannot be measured as float32 (not flat, not
+    finite, all zeros): such an answer is never kept."""
     array = np.asarray(vector, dtype="<f4")
-    if array.ndim != 1 or not array.size or not bool(np.isfinite(array).all()):
-        raise ValueError("not a vector of finite numbers")
-    return array.tobytes()
+    return array.tobytes() if unusable(array) is None else None
 
 
 SQLITE_FILES = ("", "-wal", "-shm", "-journal")  # the database and the files SQLite keeps beside it
@@ -444,4 +444,4 @@ class CachedEmbedder(_Cached[Embedder], Embedder):
         vectors = [self.cache.vector(self.ref, what, make, self.price) for what, make in asked]
         if len({vector.size for vector in vectors}) > 1:  # kept ones the model's answer showed wrong: asked again
             vectors = [self.cache.vector(self.ref, what, make, self.price) for what, make in asked]
-        return np.stack(vectors)
+        return as_rows(vectors)

@@ -35,9 +35,15 @@ def unusable(vector: np.ndarray, length: int | None = None) -> str | None:
         return f"{vector.size} numbers where {length} were expected"
     if not bool(np.isfinite(vector).all()):
         return "numbers that are not finite"
-    if not bool(np.any(vector)):
+    if not bool(vector.any()):
         return "all zeros"
     return None
+
+
+def as_rows(vectors: list[np.ndarray]) -> np.ndarray:
+    """Vectors as the rows of one array; a single vector as a one-row view of itself: most calls measure one
+    text or image, and copying it would hand the GIL to another game's thread for nothing."""
+    return vectors[0][np.newaxis] if len(vectors) == 1 else np.stack(vectors)
 
 
 def prepare_distances() -> None:

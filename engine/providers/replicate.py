@@ -21,6 +21,7 @@ from replicate.exceptions import ModelError, ReplicateError
 from replicate.prediction import Prediction
 
 from engine.errors import ModelRefused, ProviderError
+from engine.metrics import as_rows
 from engine.protocols import (
     Availability,
     Embedder,
@@ -219,14 +220,16 @@ class ReplicateEmbedder(Embedder):
         return vector
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self._embed_text(text) for text in texts])
+        return as_rows([self._embed_text(text) for text in texts])
 
     def _embed_text(self, text: str) -> np.ndarray:
-        """The whole text: one call, or where the model reads only ``clip_context`` CLIP tokens and the text
-        is longer, one call per window, pooled."""
+        """The whole text: one call, its vector as the model gave it, or where the model reads only
+        ``clip_context`` CLIP tokens and the text is longer, one call per window, pooled."""
         template = self.entry.options.get("text_input", {"text_input": "{text}", "modality": "text"})
         context = self.entry.options.get("clip_context")
         windows = clip_windows(text, context) if context else [(text, 1)]
+        if len(windows) == 1:  # nothing to pool (a cosine distance does not see a vector's length)
+            return self._vector(fill_template(template, text=text))
         vectors = np.stack([self._vector(fill_template(template, text=piece)) for piece, _ in windows])
         return pool_windows(vectors, [count for _, count in windows])
 
@@ -234,4 +237,4 @@ class ReplicateEmbedder(Embedder):
         if not self.takes_images:
             return super().embed_images(images)
         template = self.entry.options["image_input"]
-        return np.stack([self._vector(fill_template(template, image=image_data_url(path))) for path in images])
+        return as_rows([self._vector(fill_template(template, image=image_data_url(path))) for path in images])
